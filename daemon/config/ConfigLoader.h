@@ -1,0 +1,37 @@
+// YAML -> Config, strictly: unknown keys, wrong types, missing required keys, empty level lists,
+// negative durations and duplicate target names are errors. Every error is reported as
+//   file:line:col: key.path: message
+// with 1-based line and column of the offending node (for a missing key, the node of its parent),
+// e.g. "my.yaml:7:5: targets[0].workload.promt_tokens: unknown key".
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/Status.h"
+#include "config/Config.h"
+
+namespace llmprobe {
+
+struct ConfigError {
+  std::string file;
+  int line = 0;    // 1-based; 0 if unknown
+  int column = 0;  // 1-based; 0 if unknown
+  std::string key_path;  // e.g. "targets[0].load.concurrency"
+  std::string message;
+  std::string ToString() const;  // "file:line:col: key.path: message"
+};
+
+// Loads and validates a config file. On failure the Status message holds every error found, one
+// ConfigError::ToString() per line, in file order. Thread-safe (no shared state).
+Result<Config> LoadConfigFile(const std::string& path);
+
+// Same, from text; `source_name` stands in for the file name in messages.
+Result<Config> LoadConfigString(std::string_view yaml, const std::string& source_name);
+
+// Splits and checks a target URL ("http(s)://host[:port]/path[?query]"). A base URL ending in
+// "/v1" is completed with the dialect's path ("/chat/completions" or "/completions").
+Result<UrlParts> ParseTargetUrl(std::string_view url, ApiKind api);
+
+}  // namespace llmprobe
