@@ -1,0 +1,49 @@
+// The one HTTP server of the daemon (cpp-httplib): /metrics, /-/healthy, /-/ready and the
+// landing page at /. It only calls the functions it is given, so it never blocks the load path
+// beyond what those functions do.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/Status.h"
+#include "load/TargetProber.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace llmprobe {
+
+struct WebRoutes {
+  std::function<std::string()> metrics;                 // exposition text for /metrics
+  std::function<bool()> ready;                          // /-/ready: config loaded, probing
+  std::function<std::vector<TargetStatus>()> targets;   // for the landing page
+};
+
+// Start/Stop from one thread; requests are served on the server's own threads.
+class WebServer {
+ public:
+  explicit WebServer(WebRoutes routes);
+  ~WebServer();
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Binds `listen_address` (HOST:PORT, port 0 = free port) and serves in the background.
+  Status Start(const std::string& listen_address);
+  int port() const { return port_; }
+  const std::string& bound_address() const { return bound_address_; }
+  void Stop();  // idempotent
+
+ private:
+  WebRoutes routes_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string bound_address_;
+};
+
+}  // namespace llmprobe
