@@ -1,0 +1,505 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/Config.h"
+#include "config/ConfigLoader.h"
+
+namespace llmprobe {
+namespace {
+
+const std::string kTestdata = LLMPROBE_TESTDATA_DIR;
+
+// The loader's whole error text for `yaml`, or "" if it loads.
+std::string ErrorsOf(std::string_view yaml, const std::string& name = "t.yaml") {
+  Result<Config> r = LoadConfigString(yaml, name);
+  return r.ok() ? std::string() : r.status().message();
+}
+
+// A valid target to build broken ones from; `extra` is appended inside the target (indent 4).
+std::string Target(const std::string& extra = "",
+                   const std::string& url = "http://127.0.0.1:8000/v1/chat/completions") {
+  return "targets:\n"
+         "  - name: mock\n"
+         "    api: openai-chat\n"
+         "    url: " +
+         url +
+         "\n"
+         "    model: mock-model\n" +
+         extra;
+}
+
+}  // namespace
+
+TEST_CASE("config: each bad_*.yaml fixture fails with its exact message") {
+  struct Case {
+    const char* file;
+    const char* message;  // after "<testdata>/<file>:"
+  };
+  const Case cases[] = {
+      {"bad_unknown_key.yaml", "7:5: targets[0].colour: unknown key \"colour\""},
+      {"bad_unknown_key_suggestion.yaml",
+       "8:7: targets[0].workload.promt_tokens: unknown key \"promt_tokens\" (did you mean "
+       "\"prompt_tokens\"?)"},
+      {"bad_wrong_type.yaml",
+       "8:22: targets[0].workload.prompt_tokens: expected an integer, got \"abc\""},
+      {"bad_missing_required.yaml", "3:5: targets[0]: missing required key \"model\""},
+      {"bad_empty_levels.yaml",
+       "8:20: targets[0].load.concurrency: must list at least one concurrency level"},
+      {"bad_negative_duration.yaml",
+       "8:20: targets[0].timeouts.first_token: negative duration \"-5s\""},
+      {"bad_duplicate_target.yaml",
+       "7:11: targets[1].name: duplicate target name \"mock\" (first defined at line 3)"},
+      {"bad_bad_url.yaml",
+       "5:10: targets[0].url: URL must not contain credentials (user:password@); use "
+       "auth.bearer_token_file or auth.bearer_token_env"},
+      {"bad_bad_api.yaml",
+       "4:10: targets[0].api: invalid value \"openai\" (expected one of: openai-chat, "
+       "openai-completions)"},
+      {"bad_both_secrets.yaml",
+       "9:25: targets[0].auth.bearer_token_env: only one of bearer_token_file and "
+       "bearer_token_env may be set"},
+      {"bad_inline_authorization_header.yaml",
+       "9:7: targets[0].headers.authorization: header \"authorization\" would put a secret in "
+       "the config file; use auth.bearer_token_file or auth.bearer_token_env instead"},
+      {"bad_warmup_too_long.yaml",
+       "10:15: targets[0].load.warmup: must be shorter than stage_duration (30s), got 1m"},
+      {"bad_bad_buckets.yaml",
+       "8:39: targets[0].buckets.time_to_first_token[2]: bucket bounds must be strictly "
+       "increasing, got 0.25 after 0.5"},
+      {"bad_yaml_syntax.yaml", "7:10: (yaml): end of sequence flow not found"},
+      {"bad_no_targets.yaml", "4:10: targets: must list at least one target"},
+      {"bad_tls_on_http.yaml",
+       "8:7: targets[0].tls_config: an http:// url does not use TLS; remove tls_config or use "
+       "https://"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = kTestdata + "/" + c.file;
+    CAPTURE(path);
+    Result<Config> r = LoadConfigFile(path);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == path + ":" + c.message);
+  }
+}
+
+TEST_CASE("config: every bad_*.yaml fixture is covered by a test") {
+  // A fixture added without an expected message would otherwise go untested.
+  const std::vector<std::string> known = {"bad_unknown_key.yaml",
+                                          "bad_unknown_key_suggestion.yaml",
+                                          "bad_wrong_type.yaml",
+                                          "bad_missing_required.yaml",
+                                          "bad_empty_levels.yaml",
+                                          "bad_negative_duration.yaml",
+                                          "bad_duplicate_target.yaml",
+                                          "bad_bad_url.yaml",
+                                          "bad_bad_api.yaml",
+                                          "bad_both_secrets.yaml",
+                                          "bad_inline_authorization_header.yaml",
+                                          "bad_warmup_too_long.yaml",
+                                          "bad_bad_buckets.yaml",
+                                          "bad_yaml_syntax.yaml",
+                                          "bad_no_targets.yaml",
+                                          "bad_tls_on_http.yaml",
+                                          "bad_multiple_errors.yaml"};
+  for (const auto& entry : std::filesystem::directory_iterator(kTestdata)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("bad_", 0) != 0 || entry.path().extension() != ".yaml") continue;
+    CAPTURE(name);
+    CHECK(std::find(known.begin(), known.end(), name) != known.end());
+  }
+}
+
+TEST_CASE("config: all errors are reported, in file order") {
+  const std::string path = kTestdata + "/bad_multiple_errors.yaml";
+  Result<Config> r = LoadConfigFile(path);
+  REQUIRE_FALSE(r.ok());
+  const std::string p = path + ":";
+  CHECK(r.status().message() ==
+        p +
+            "3:14: global.log_level: invalid value \"verbose\" (expected one of: debug, info, "
+            "warn, error)\n" +
+            p +
+            "5:11: targets[0].name: invalid target name \"bad name\" (use only letters, digits, "
+            "'_', '.' and '-')\n" +
+            p + "7:10: targets[0].url: URL scheme \"ftp\" is not supported (use http or https)\n" +
+            p + "8:12: targets[0].model: must not be empty\n" + p +
+            "10:19: targets[0].workload.max_tokens: must be >= 1, got 0\n" + p +
+            "11:19: targets[0].workload.ignore_eos: expected a boolean (true or false), got "
+            "\"yes\"\n" +
+            p + "13:27: targets[0].load.concurrency[2]: duplicate concurrency level 4\n" + p +
+            "13:30: targets[0].load.concurrency[3]: must be between 1 and 4096, got 5000\n" + p +
+            "14:23: targets[0].load.stage_duration: missing unit in duration \"60\"\n" + p +
+            "15:5: targets[1]: missing required key \"name\"\n" + p +
+            "15:5: targets[1]: missing required key \"model\"");
+}
+
+TEST_CASE("config: good_full.yaml sets every field") {
+  const std::string path = kTestdata + "/good_full.yaml";
+  Result<Config> r = LoadConfigFile(path);
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  const Config& c = r.value();
+  CHECK(c.source_path == path);
+  CHECK(c.global.web_listen_address == "0.0.0.0:9471");
+  CHECK(c.global.log_level == "debug");
+  CHECK(c.global.log_format == "json");
+  REQUIRE(c.targets.size() == 2);
+
+  const TargetConfig& t = c.targets[0];
+  CHECK(t.name == "vllm-llama.8b_prod");
+  CHECK(t.api == ApiKind::kOpenAiCompletions);
+  CHECK(t.url == "https://[fd00::1]:8443/v1/");
+  CHECK(t.url_parts.scheme == "https");
+  CHECK(t.url_parts.host == "fd00::1");
+  CHECK(t.url_parts.port == 8443);
+  CHECK(t.url_parts.path == "/v1/completions");
+  CHECK(t.model == "meta-llama/Llama-3.1-8B-Instruct");
+  CHECK(t.headers == std::map<std::string, std::string>{{"X-Team", "search"},
+                                                        {"OpenAI-Organization", "org-123"}});
+  CHECK(t.auth.bearer_token.file == "/run/secrets/vllm.token");
+  CHECK(t.auth.bearer_token.env.empty());
+  CHECK(t.tls.ca_file == "/etc/llmprobe/ca.pem");
+  CHECK(t.tls.cert_file == "/etc/llmprobe/client.pem");
+  CHECK(t.tls.key_file == "/etc/llmprobe/client-key.pem");
+  CHECK(t.tls.server_name == "vllm.internal");
+  CHECK(t.tls.insecure_skip_verify);
+  CHECK(t.timeouts.connect_ns == 2 * kNanosPerSecond);
+  CHECK(t.timeouts.first_token_ns == 90 * kNanosPerSecond);
+  CHECK(t.timeouts.between_tokens_ns == 1500 * kNanosPerMilli);
+  CHECK(t.timeouts.total_ns == 600 * kNanosPerSecond);
+  CHECK(t.workload.prompt_tokens == 512);
+  CHECK(t.workload.max_tokens == 128);
+  CHECK(t.workload.ignore_eos);
+  CHECK_FALSE(t.workload.unique_prefix);
+  CHECK(t.load.concurrency == std::vector<int>{1, 4, 16, 64});
+  CHECK(t.load.stage_duration_ns == 120 * kNanosPerSecond);
+  CHECK(t.load.warmup_ns == 10 * kNanosPerSecond);
+  CHECK(t.buckets.time_to_first_token == std::vector<double>{0.05, 0.1, 0.5, 1, 5});
+  CHECK(t.buckets.time_per_output_token == std::vector<double>{0.01, 0.02, 0.05, 0.1});
+  CHECK(t.buckets.request_duration == std::vector<double>{1, 10, 60, 600});
+
+  // The second target keeps every default it does not set.
+  const TargetConfig& m = c.targets[1];
+  const TargetConfig defaults;
+  CHECK(m.name == "mock");
+  CHECK(m.api == ApiKind::kOpenAiChat);
+  CHECK(m.url_parts.scheme == "http");
+  CHECK(m.url_parts.host == "127.0.0.1");
+  CHECK(m.url_parts.port == 8000);
+  CHECK(m.url_parts.path == "/v1/chat/completions?api-version=2024-02-01");
+  CHECK(m.auth.bearer_token.env == "MOCK_TOKEN");
+  CHECK(m.auth.bearer_token.file.empty());
+  CHECK(m.headers.empty());
+  CHECK(m.tls.ca_file.empty());
+  CHECK_FALSE(m.tls.insecure_skip_verify);
+  CHECK(m.timeouts.connect_ns == defaults.timeouts.connect_ns);
+  CHECK(m.timeouts.total_ns == defaults.timeouts.total_ns);
+  CHECK(m.workload.prompt_tokens == defaults.workload.prompt_tokens);
+  CHECK(m.workload.unique_prefix == defaults.workload.unique_prefix);
+  CHECK(m.load.concurrency == defaults.load.concurrency);
+  CHECK(m.load.stage_duration_ns == defaults.load.stage_duration_ns);
+  CHECK(m.load.warmup_ns == defaults.load.warmup_ns);
+  CHECK(m.buckets.time_to_first_token.empty());
+  CHECK(m.buckets.request_duration.empty());
+}
+
+TEST_CASE("config: every example in config/ loads") {
+  const std::filesystem::path dir = std::filesystem::path(LLMPROBE_SOURCE_DIR) / "config";
+  int loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const auto ext = entry.path().extension();
+    if (ext != ".yaml" && ext != ".yml") continue;
+    CAPTURE(entry.path().string());
+    Result<Config> r = LoadConfigFile(entry.path().string());
+    CHECK_MESSAGE(r.ok(), r.status().message());
+    ++loaded;
+  }
+  CHECK(loaded >= 3);
+}
+
+TEST_CASE("config: error message format") {
+  CHECK(ConfigError{"a.yaml", 7, 5, "targets[0].x", "unknown key \"x\""}.ToString() ==
+        "a.yaml:7:5: targets[0].x: unknown key \"x\"");
+  CHECK(ConfigError{"a.yaml", 1, 1, "", "expected a mapping, got a list"}.ToString() ==
+        "a.yaml:1:1: expected a mapping, got a list");
+  CHECK(ConfigError{"a.yaml", 0, 0, "", "cannot read file: No such file or directory"}.ToString() ==
+        "a.yaml: cannot read file: No such file or directory");
+
+  Result<Config> missing = LoadConfigFile(kTestdata + "/does_not_exist.yaml");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message() ==
+        kTestdata + "/does_not_exist.yaml: cannot read file: No such file or directory");
+  Result<Config> dir = LoadConfigFile(kTestdata);
+  REQUIRE_FALSE(dir.ok());
+  CHECK(dir.status().message() == kTestdata + ": cannot read file: Is a directory");
+}
+
+TEST_CASE("config: document-level errors") {
+  CHECK(ErrorsOf("") == "t.yaml:1:1: missing required key \"targets\"");
+  CHECK(ErrorsOf("# only a comment\n") == "t.yaml:1:1: missing required key \"targets\"");
+  CHECK(ErrorsOf("- a\n- b\n") == "t.yaml:1:1: expected a mapping, got a list");
+  CHECK(ErrorsOf("global: {}\n") == "t.yaml:1:1: missing required key \"targets\"");
+  CHECK(ErrorsOf("targets:\n") == "t.yaml:1:1: targets: must list at least one target");
+  CHECK(ErrorsOf("targets: mock\n") == "t.yaml:1:10: targets: expected a list, got \"mock\"");
+  CHECK(ErrorsOf("targett: []\n") ==
+        "t.yaml:1:1: targett: unknown key \"targett\" (did you mean \"targets\"?)");
+  CHECK(ErrorsOf(Target() + "---\n" + Target()) ==
+        "t.yaml:7:1: (yaml): only one YAML document is allowed");
+  CHECK(ErrorsOf("targets: [\n") == "t.yaml:2:1: (yaml): end of sequence flow not found");
+  CHECK(ErrorsOf("a: *nope\n") == "t.yaml:1:4: (yaml): the referenced anchor is not defined");
+  CHECK(ErrorsOf("- x\n", "other name") == "other name:1:1: expected a mapping, got a list");
+}
+
+TEST_CASE("config: minimal target gets the defaults") {
+  Result<Config> r = LoadConfigString(Target(), "t.yaml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  const TargetConfig& t = r.value().targets.at(0);
+  const TargetConfig defaults;
+  CHECK(t.workload.max_tokens == defaults.workload.max_tokens);
+  CHECK(t.load.concurrency == std::vector<int>{1});
+  CHECK(t.auth.bearer_token.empty());
+  CHECK(r.value().global.log_level.empty());
+  // Empty sections (everything commented out) are allowed.
+  CHECK(ErrorsOf("global:\n" + Target("    workload:\n    load:\n    headers:\n")) == "");
+}
+
+TEST_CASE("config: type errors") {
+  const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
+  CHECK(at("    workload:\n      prompt_tokens: \"128\"\n") ==
+        "t.yaml:7:22: targets[0].workload.prompt_tokens: expected an integer, got string \"128\"");
+  CHECK(at("    workload:\n      max_tokens: 1.5\n") ==
+        "t.yaml:7:19: targets[0].workload.max_tokens: expected an integer, got \"1.5\"");
+  CHECK(at("    workload:\n      max_tokens: 99999999999999999999\n") ==
+        "t.yaml:7:19: targets[0].workload.max_tokens: must be >= 1, got 99999999999999999999");
+  CHECK(at("    workload:\n      max_tokens:\n") ==
+        "t.yaml:7:7: targets[0].workload.max_tokens: expected an integer, got null");
+  CHECK(at("    workload:\n      ignore_eos: [true]\n") ==
+        "t.yaml:7:19: targets[0].workload.ignore_eos: expected a boolean (true or false), got a "
+        "list");
+  CHECK(at("    workload: 5\n") ==
+        "t.yaml:6:15: targets[0].workload: expected a mapping, got \"5\"");
+  CHECK(at("    load:\n      concurrency: 4\n") ==
+        "t.yaml:7:20: targets[0].load.concurrency: expected a list, got \"4\"");
+  CHECK(at("    load:\n      concurrency: [1, two, 0]\n") ==
+        "t.yaml:7:24: targets[0].load.concurrency[1]: expected an integer, got \"two\"\n"
+        "t.yaml:7:29: targets[0].load.concurrency[2]: must be between 1 and 4096, got 0");
+  CHECK(at("    timeouts:\n      total: {a: 1}\n") ==
+        "t.yaml:7:14: targets[0].timeouts.total: expected a duration such as \"30s\", got a "
+        "mapping");
+  CHECK(at("    timeouts:\n      connect: 0s\n") ==
+        "t.yaml:7:16: targets[0].timeouts.connect: must be greater than 0, got \"0s\"");
+  CHECK(ErrorsOf("targets:\n  - name: [a]\n    api: openai-chat\n    url: http://h/v1\n"
+                 "    model: m\n") ==
+        "t.yaml:2:11: targets[0].name: expected a string, got a list");
+  CHECK(ErrorsOf("targets:\n  - mock\n") ==
+        "t.yaml:2:5: targets[0]: expected a mapping, got \"mock\"");
+}
+
+TEST_CASE("config: keys") {
+  const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
+  CHECK(at("    model: other\n") ==
+        "t.yaml:6:5: targets[0].model: duplicate key \"model\" (first defined at line 5)");
+  // A misspelt required key draws the suggestion only, not also "missing required key".
+  CHECK(ErrorsOf("targets:\n  - name: mock\n    api: openai-chat\n    url: http://h/v1\n"
+                 "    modle: m\n") ==
+        "t.yaml:5:5: targets[0].modle: unknown key \"modle\" (did you mean \"model\"?)");
+  // Too short to guess from.
+  CHECK(at("    ab: 1\n") == "t.yaml:6:5: targets[0].ab: unknown key \"ab\"");
+  CHECK(at("    Model: x\n") ==
+        "t.yaml:6:5: targets[0].Model: unknown key \"Model\" (did you mean \"model\"?)");
+  CHECK(ErrorsOf("global:\n  log_levle: info\n" + Target()) ==
+        "t.yaml:2:3: global.log_levle: unknown key \"log_levle\" (did you mean \"log_level\"?)");
+}
+
+TEST_CASE("config: global section") {
+  Result<Config> r = LoadConfigString(
+      "global:\n  web_listen_address: \"[::1]:9470\"\n  log_level: warn\n  log_format: logfmt\n" +
+          Target(),
+      "t.yaml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  CHECK(r.value().global.web_listen_address == "[::1]:9470");
+  CHECK(r.value().global.log_level == "warn");
+  CHECK(ErrorsOf("global:\n  web_listen_address: \":9470\"\n" + Target()) == "");
+  CHECK(ErrorsOf("global:\n  web_listen_address: localhost\n  log_format: text\n" + Target()) ==
+        "t.yaml:2:23: global.web_listen_address: invalid listen address \"localhost\" (expected "
+        "host:port, e.g. 127.0.0.1:9470)\n"
+        "t.yaml:3:15: global.log_format: invalid value \"text\" (expected one of: logfmt, json)");
+}
+
+TEST_CASE("config: headers, auth and tls") {
+  const auto at = [](const std::string& extra,
+                     const std::string& url = "https://api.example.com/v1") {
+    return ErrorsOf(Target(extra, url));
+  };
+  CHECK(at("    headers:\n      \"X Team\": a\n") ==
+        "t.yaml:7:7: targets[0].headers.X Team: invalid header name \"X Team\" (not an HTTP "
+        "token)");
+  CHECK(at("    headers:\n      Api-Key: k\n") ==
+        "t.yaml:7:7: targets[0].headers.Api-Key: header \"Api-Key\" would put a secret in the "
+        "config file; use auth.bearer_token_file or auth.bearer_token_env instead");
+  CHECK(at("    headers:\n      X-API-KEY: k\n") ==
+        "t.yaml:7:7: targets[0].headers.X-API-KEY: header \"X-API-KEY\" would put a secret in the "
+        "config file; use auth.bearer_token_file or auth.bearer_token_env instead");
+  CHECK(at("    headers:\n      X-Team: a\n      x-team: b\n") ==
+        "t.yaml:8:7: targets[0].headers.x-team: duplicate header \"x-team\" (first defined at "
+        "line 7)");
+  CHECK(at("    headers:\n      X-Team: \"a\\r\\nHost: evil\"\n") ==
+        "t.yaml:7:15: targets[0].headers.X-Team: header value must not contain control "
+        "characters");
+  CHECK(at("    headers: [a]\n") ==
+        "t.yaml:6:14: targets[0].headers: expected a mapping, got a list");
+  CHECK(at("    auth:\n      bearer_token_env: \"\"\n") ==
+        "t.yaml:7:25: targets[0].auth.bearer_token_env: must not be empty");
+  CHECK(at("    auth:\n      bearer_token_env: OPENAI-KEY\n") ==
+        "t.yaml:7:25: targets[0].auth.bearer_token_env: invalid environment variable name "
+        "\"OPENAI-KEY\"");
+  CHECK(at("    auth:\n      bearer_token_env: K\n      bearer_token_file: /f\n") ==
+        "t.yaml:8:26: targets[0].auth.bearer_token_file: only one of bearer_token_file and "
+        "bearer_token_env may be set");
+  CHECK(at("    auth:\n      password: x\n") ==
+        "t.yaml:7:7: targets[0].auth.password: unknown key \"password\"");
+  CHECK(at("    tls_config:\n      cert_file: /c.pem\n") ==
+        "t.yaml:7:7: targets[0].tls_config: missing required key \"key_file\" (cert_file is set)");
+  CHECK(at("    tls_config:\n      key_file: /k.pem\n") ==
+        "t.yaml:7:7: targets[0].tls_config: missing required key \"cert_file\" (key_file is set)");
+  CHECK(at("    tls_config:\n      insecure_skip_verify: yes\n") ==
+        "t.yaml:7:29: targets[0].tls_config.insecure_skip_verify: expected a boolean (true or "
+        "false), got \"yes\"");
+  CHECK(at("    tls_config:\n      server_name: x\n      min_version: TLS13\n") ==
+        "t.yaml:8:7: targets[0].tls_config.min_version: unknown key \"min_version\"");
+}
+
+TEST_CASE("config: load and buckets") {
+  const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
+  // Warm-up is checked against the default stage_duration (60s) when none is given.
+  CHECK(at("    load:\n      warmup: 60s\n") ==
+        "t.yaml:7:15: targets[0].load.warmup: must be shorter than stage_duration (1m), got 1m");
+  CHECK(at("    load:\n      warmup: 0s\n") == "");
+  // An invalid stage_duration is not compared with (no second, derived error).
+  CHECK(at("    load:\n      stage_duration: -1m\n      warmup: 5s\n") ==
+        "t.yaml:7:23: targets[0].load.stage_duration: negative duration \"-1m\"");
+  CHECK(at("    buckets:\n      request_duration: []\n") ==
+        "t.yaml:7:25: targets[0].buckets.request_duration: must list at least one bucket bound");
+  CHECK(at("    buckets:\n      time_per_output_token: [0, .5, abc, .inf]\n") ==
+        "t.yaml:7:31: targets[0].buckets.time_per_output_token[0]: bucket bounds must be positive "
+        "numbers, got 0\n"
+        "t.yaml:7:38: targets[0].buckets.time_per_output_token[2]: expected a number, got "
+        "\"abc\"\n"
+        "t.yaml:7:43: targets[0].buckets.time_per_output_token[3]: expected a number, got "
+        "\".inf\"");
+  Result<Config> r = LoadConfigString(
+      Target("    buckets:\n      request_duration: [+1, 2.5e1, 1e3]\n"), "t.yaml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  CHECK(r.value().targets[0].buckets.request_duration == std::vector<double>{1, 25, 1000});
+}
+
+TEST_CASE("config: url errors never echo credentials") {
+  const std::string errors = ErrorsOf(Target("", "https://user:s3cr3t@api.example.com/v1") +
+                                      Target("", "ftp://u:s3cr3t@h/"));
+  CHECK(errors.find("s3cr3t") == std::string::npos);
+  CHECK(ErrorsOf(Target("", "u:s3cr3t@host/v1")).find("s3cr3t") == std::string::npos);
+}
+
+TEST_CASE("config: ParseTargetUrl") {
+  struct Case {
+    const char* url;
+    ApiKind api;
+    const char* scheme;
+    const char* host;
+    int port;
+    const char* path;
+  };
+  const Case good[] = {
+      {"http://127.0.0.1:8000/v1/chat/completions", ApiKind::kOpenAiChat, "http", "127.0.0.1", 8000,
+       "/v1/chat/completions"},
+      {"http://127.0.0.1:8000/v1", ApiKind::kOpenAiChat, "http", "127.0.0.1", 8000,
+       "/v1/chat/completions"},
+      {"http://127.0.0.1:8000/v1/", ApiKind::kOpenAiChat, "http", "127.0.0.1", 8000,
+       "/v1/chat/completions"},
+      {"http://127.0.0.1:8000/v1", ApiKind::kOpenAiCompletions, "http", "127.0.0.1", 8000,
+       "/v1/completions"},
+      {"https://api.openai.com/v1", ApiKind::kOpenAiChat, "https", "api.openai.com", 443,
+       "/v1/chat/completions"},
+      {"https://gw.example.com/openai/v1?api-version=1", ApiKind::kOpenAiCompletions, "https",
+       "gw.example.com", 443, "/openai/v1/completions?api-version=1"},
+      {"HTTP://Example.com", ApiKind::kOpenAiChat, "http", "Example.com", 80, "/"},
+      {"http://h?x=1", ApiKind::kOpenAiChat, "http", "h", 80, "/?x=1"},
+      {"http://[::1]:8000/v1", ApiKind::kOpenAiChat, "http", "::1", 8000, "/v1/chat/completions"},
+      {"https://[2001:db8::1]/x", ApiKind::kOpenAiChat, "https", "2001:db8::1", 443, "/x"},
+      {"http://vllm_server:8000/v1/completions", ApiKind::kOpenAiCompletions, "http", "vllm_server",
+       8000, "/v1/completions"},
+      // Only a trailing /v1 is completed.
+      {"http://h/v1/models/x", ApiKind::kOpenAiChat, "http", "h", 80, "/v1/models/x"},
+      {"http://h/v10", ApiKind::kOpenAiChat, "http", "h", 80, "/v10"},
+  };
+  for (const Case& c : good) {
+    CAPTURE(c.url);
+    Result<UrlParts> r = ParseTargetUrl(c.url, c.api);
+    REQUIRE_MESSAGE(r.ok(), r.status().message());
+    CHECK(r.value().scheme == c.scheme);
+    CHECK(r.value().host == c.host);
+    CHECK(r.value().port == c.port);
+    CHECK(r.value().path == c.path);
+  }
+
+  struct Bad {
+    const char* url;
+    const char* message;
+  };
+  const Bad bad[] = {
+      {"", "URL is empty"},
+      {"127.0.0.1:8000/v1", "URL must start with http:// or https://"},
+      {"ftp://h/", "URL scheme \"ftp\" is not supported (use http or https)"},
+      {"http://user:pw@h/v1",
+       "URL must not contain credentials (user:password@); use auth.bearer_token_file or "
+       "auth.bearer_token_env"},
+      {"http://h/v1#frag", "URL \"http://h/v1#frag\" must not contain a fragment (#...)"},
+      {"http:///v1", "URL \"http:///v1\" has no host"},
+      {"http://:80/v1", "URL \"http://:80/v1\" has no host"},
+      {"http://[]:80/", "URL \"http://[]:80/\" has no host"},
+      {"http://h:0/", "URL \"http://h:0/\" has an invalid port \"0\""},
+      {"http://h:65536/", "URL \"http://h:65536/\" has an invalid port \"65536\""},
+      {"http://h:/", "URL \"http://h:/\" has an invalid port \"\""},
+      {"http://h:8x/", "URL \"http://h:8x/\" has an invalid port \"8x\""},
+      {"http://::1:8000/",
+       "URL \"http://::1:8000/\" has an IPv6 address without brackets (write "
+       "http://[::1]:8000)"},
+      {"http://[::1/", "URL \"http://[::1/\" has an unterminated IPv6 address"},
+      {"http://[::1]x/", "URL \"http://[::1]x/\" has junk after the IPv6 address"},
+      {"http://[zz::1]/", "URL \"http://[zz::1]/\" has an invalid IPv6 address"},
+      {"http://h%41/", "URL \"http://h%41/\" has an invalid host"},
+      {"http://h/a b", "URL must not contain spaces or control characters"},
+  };
+  for (const Bad& b : bad) {
+    CAPTURE(b.url);
+    Result<UrlParts> r = ParseTargetUrl(b.url, ApiKind::kOpenAiChat);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == b.message);
+  }
+}
+
+TEST_CASE("config: ApiKindName and default buckets") {
+  CHECK(std::string(ApiKindName(ApiKind::kOpenAiChat)) == "openai-chat");
+  CHECK(std::string(ApiKindName(ApiKind::kOpenAiCompletions)) == "openai-completions");
+  const std::vector<const std::vector<double>*> all = {&DefaultTtftBuckets(), &DefaultTpotBuckets(),
+                                                       &DefaultRequestDurationBuckets()};
+  for (const auto* buckets : all) {
+    REQUIRE_FALSE(buckets->empty());
+    CHECK(std::is_sorted(buckets->begin(), buckets->end()));
+    CHECK(std::adjacent_find(buckets->begin(), buckets->end()) == buckets->end());
+  }
+  CHECK(DefaultTtftBuckets().size() == 22);
+  CHECK(DefaultTtftBuckets().front() == 0.001);
+  CHECK(DefaultTtftBuckets().back() == 2560);
+  CHECK(DefaultTpotBuckets().size() == 19);
+  CHECK(DefaultTpotBuckets().front() == 0.01);
+  CHECK(DefaultTpotBuckets().back() == 80);
+  CHECK(DefaultRequestDurationBuckets().size() == 20);
+  CHECK(DefaultRequestDurationBuckets().front() == 0.1);
+  CHECK(DefaultRequestDurationBuckets().back() == 7680);
+}
+
+}  // namespace llmprobe
