@@ -1,0 +1,40 @@
+#include "mock/MockCommand.h"
+
+#include <signal.h>
+
+#include <cstdio>
+
+#include "common/Duration.h"
+#include "common/HostPort.h"
+#include "common/Signals.h"
+#include "mock/MockServer.h"
+
+namespace llmprobe {
+
+int RunMockCommand(const MockOptions& options, const std::string& listen_address) {
+  Result<HostPort> address = ParseHostPort(listen_address);
+  if (!address.ok()) {
+    std::fprintf(stderr, "llmprobe: mock: --listen: %s\n", address.status().message().c_str());
+    return 2;
+  }
+  // Before the server starts its threads, so that they inherit the blocked set and the signals
+  // can only be collected below.
+  BlockProcessSignals();
+
+  MockServer server(options);
+  if (Status s = server.Start(address.value().host, address.value().port); !s.ok()) {
+    std::fprintf(stderr, "llmprobe: mock: %s\n", s.message().c_str());
+    return 1;
+  }
+  const HostPort bound{address.value().host, server.port()};
+  std::printf("mock: listening on http://%s (ttft=%s tpot=%s)\n", bound.ToString().c_str(),
+              FormatDuration(options.ttft_ns).c_str(), FormatDuration(options.tpot_ns).c_str());
+  std::fflush(stdout);
+
+  while (WaitForSignal() == SIGHUP) {
+  }
+  server.Stop();
+  return 0;
+}
+
+}  // namespace llmprobe
