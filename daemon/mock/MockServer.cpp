@@ -1,13 +1,9 @@
 #include "mock/MockServer.h"
 
-#include <dirent.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -15,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "mock/MockHttpServer.h"
 #include "mock/MockStream.h"
 
 namespace llmprobe {
@@ -102,15 +99,6 @@ int64_t UnixSeconds() {
       .count();
 }
 
-int LocalPort(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return -1;
-  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-  return -1;
-}
-
 }  // namespace
 
 MockServer::MockServer(MockOptions options) : options_(std::move(options)) {}
@@ -119,7 +107,7 @@ MockServer::~MockServer() { Stop(); }
 
 Status MockServer::Start(const std::string& host, int port) {
   if (server_) return Status::Error("mock server already started on " + HostPort(host, port_));
-  auto svr = std::make_unique<httplib::Server>();
+  std::unique_ptr<httplib::Server> svr = NewMockHttpServer();
   const size_t max_threads = static_cast<size_t>(std::max(1, options_.max_connections));
   svr->new_task_queue = [max_threads] { return new OnDemandThreadPool(max_threads); };
   svr->set_tcp_nodelay(true);
@@ -210,7 +198,7 @@ void MockServer::Stop() {
   }
   stop_cv_.notify_all();
   server_->stop();
-  ShutdownOpenConnections();
+  CloseMockHttpConnections(*server_);
   if (thread_.joinable()) thread_.join();
   server_.reset();
 }
@@ -218,36 +206,6 @@ void MockServer::Stop() {
 bool MockServer::WaitUntil(TimePoint when) {
   std::unique_lock<std::mutex> lock(stop_mu_);
   return !stop_cv_.wait_until(lock, when, [this] { return stopping_.load(); });
-}
-
-void MockServer::ShutdownOpenConnections() const {
-  // httplib 0.11 gives handlers no access to the connection's socket, and a worker waiting for
-  // the next request on a keep-alive connection only notices the server stopped when that wait
-  // ends. So find the accepted sockets by their local port: connected TCP sockets in this
-  // process whose local port is ours (the listening socket is closed by now). Shutting them
-  // down wakes their workers at once.
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
-  const int dir_fd = dirfd(dir);
-  while (const dirent* entry = readdir(dir)) {
-    char* end = nullptr;
-    const long fd = std::strtol(entry->d_name, &end, 10);
-    if (end == entry->d_name || *end != '\0' || fd == dir_fd) continue;
-    const int sock = static_cast<int>(fd);
-    struct stat st {};
-    if (fstat(sock, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-    int type = 0;
-    int listening = 0;
-    socklen_t len = sizeof(type);
-    if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
-    len = sizeof(listening);
-    if (getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening) continue;
-    sockaddr_storage peer{};
-    socklen_t peer_len = sizeof(peer);
-    if (getpeername(sock, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
-    if (LocalPort(sock) == port_) shutdown(sock, SHUT_RDWR);
-  }
-  closedir(dir);
 }
 
 void MockServer::HandleCompletion(MockEndpoint endpoint, const httplib::Request& req,

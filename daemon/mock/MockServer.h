@@ -58,9 +58,6 @@ class MockServer {
   void HandleCompletion(MockEndpoint endpoint, const httplib::Request& req, httplib::Response& res);
   // Sleeps until `when`; returns false early if Stop() was called.
   bool WaitUntil(TimePoint when);
-  // Shuts down accepted connections still open on our port (idle keep-alive ones would
-  // otherwise hold Stop() for the keep-alive timeout).
-  void ShutdownOpenConnections() const;
 
   MockOptions options_;
   std::unique_ptr<httplib::Server> server_;

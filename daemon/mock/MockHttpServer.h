@@ -1,0 +1,28 @@
+// The HTTP server under the mock: a cpp-httplib server that runs each connection on its own
+// loop, so that every open connection can be ended at once.
+//
+// Why: in httplib 0.11 a worker waiting for the next request on an idle keep-alive connection
+// only notices that the server stopped when its keep-alive timeout (30 s here) expires, so
+// Server::stop() followed by a join can hang that long. This server keeps the accepted sockets
+// in a registry (a socket is removed before it is closed, under the registry's lock, so its
+// number is never reused while registered) and shuts them down on request.
+#pragma once
+
+#include <memory>
+
+namespace httplib {
+class Server;
+}
+
+namespace llmprobe {
+
+// A new server; add routes and set options on it as on any httplib::Server. Connections are
+// served with the server's read/write timeouts, keep-alive count and keep-alive timeout.
+std::unique_ptr<httplib::Server> NewMockHttpServer();
+
+// Shuts down every connection `server` has open (idle keep-alive connections and responses in
+// progress alike) and closes connections accepted from now on at once. Call it after
+// server.stop(). Thread-safe. `server` must come from NewMockHttpServer().
+void CloseMockHttpConnections(httplib::Server& server);
+
+}  // namespace llmprobe
