@@ -3,14 +3,18 @@
 #include "mock/MockServer.h"
 
 #include <doctest/doctest.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
+#include "mock/MockCommand.h"
 #include "mock/MockStream.h"
 #include "support/RawHttp.h"
 
@@ -399,6 +403,7 @@ TEST_CASE("mock: Stop ends long streams and idle keep-alive connections promptly
   MESSAGE("Stop took ", static_cast<double>(stop_ns) / 1e6, " ms");
   CHECK(stop_ns < 1000 * kMs);
   CHECK_FALSE(streamed.ok());  // cut off, no [DONE]
+  CHECK_FALSE(idle.Send("GET", "/health").ok());  // the idle connection was closed
   server.reset();
 }
 
@@ -426,6 +431,28 @@ TEST_CASE("mock: requests_served counts answered requests") {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   CHECK(mock.server.requests_served() == 4);
+}
+
+TEST_CASE("mock: RunMockCommand serves until SIGTERM and rejects a malformed address") {
+  CHECK(RunMockCommand(Options(1, 1), "no-port-here") == 2);
+
+  const int port = rawhttp::FreePort();
+  REQUIRE(port > 0);
+  std::atomic<int> rc{-1};
+  std::thread command(
+      [&] { rc = RunMockCommand(Options(5, 1), "127.0.0.1:" + std::to_string(port)); });
+  bool up = false;
+  for (int i = 0; i < 500 && !up; ++i) {
+    Result<rawhttp::Response> r = rawhttp::Request(port, "GET", "/health");
+    up = r.ok() && r.value().status == 200;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(up);
+  // The command thread blocks SIGTERM and collects it with sigwait: direct it at that thread.
+  pthread_kill(command.native_handle(), SIGTERM);
+  command.join();
+  CHECK(rc == 0);
+  CHECK_FALSE(rawhttp::Request(port, "GET", "/health").ok());
 }
 
 }  // namespace
