@@ -3,8 +3,6 @@
 namespace llmprobe {
 namespace {
 
-constexpr std::string_view kChoiceTail = R"(,"logprobs":null,"finish_reason":null})";
-
 const char* FinishName(FinishReason reason) {
   switch (reason) {
     case FinishReason::kNone:
@@ -72,66 +70,33 @@ OpenAiChunkEncoder::OpenAiChunkEncoder(ApiKind api, std::string_view id, std::st
   prefix_ += R"(,"choices":[)";
 }
 
-void OpenAiChunkEncoder::AppendChunk(std::string_view choice, std::string_view tail,
-                                     std::string* out) const {
-  out->append(prefix_);
-  out->append(choice);
-  out->push_back(']');
-  out->append(tail);
+void OpenAiChunkEncoder::AppendChoiceEnd(FinishReason finish, const TokenUsage* usage,
+                                         std::string* out) {
+  out->append(R"(,"logprobs":null,"finish_reason":)");
+  const char* name = FinishName(finish);
+  if (name == nullptr) {
+    out->append("null");
+  } else {
+    out->push_back('"');
+    out->append(name);
+    out->push_back('"');
+  }
+  out->append("}]");
+  if (usage != nullptr) AppendUsageField(*usage, out);
   out->append("}\n\n");
 }
 
-void OpenAiChunkEncoder::AppendRole(std::string* out) const {
-  if (api_ != ApiKind::kOpenAiChat) return;
-  std::string choice = R"({"index":0,"delta":{"role":"assistant","content":""})";
-  choice += kChoiceTail;
-  AppendChunk(choice, "", out);
-}
-
-void OpenAiChunkEncoder::AppendContent(std::string_view text, std::string* out) const {
-  std::string choice;
-  if (api_ == ApiKind::kOpenAiChat) {
-    choice = R"({"index":0,"delta":{"content":)";
-    AppendJsonString(text, &choice);
-    choice += '}';
-  } else {
-    choice = R"({"text":)";
-    AppendJsonString(text, &choice);
-    choice += R"(,"index":0)";
-  }
-  choice += kChoiceTail;
-  AppendChunk(choice, "", out);
-}
-
-void OpenAiChunkEncoder::AppendReasoning(std::string_view text, std::string* out) const {
-  if (api_ != ApiKind::kOpenAiChat) return;
-  std::string choice = R"({"index":0,"delta":{"reasoning_content":)";
-  AppendJsonString(text, &choice);
-  choice += '}';
-  choice += kChoiceTail;
-  AppendChunk(choice, "", out);
-}
-
-void OpenAiChunkEncoder::AppendFinish(FinishReason reason, std::string* out) const {
-  std::string choice =
-      api_ == ApiKind::kOpenAiChat ? R"({"index":0,"delta":{})" : R"({"text":"","index":0)";
-  choice += R"(,"logprobs":null,"finish_reason":)";
-  const char* name = FinishName(reason);
-  choice += name == nullptr ? std::string("null") : '"' + std::string(name) + '"';
-  choice += '}';
-  AppendChunk(choice, "", out);
-}
-
-void OpenAiChunkEncoder::AppendUsage(const TokenUsage& usage, std::string* out) const {
-  std::string tail = R"(,"usage":{)";
+void OpenAiChunkEncoder::AppendUsageField(const TokenUsage& usage, std::string* out) {
+  out->append(R"(,"usage":{)");
   bool first = true;
   auto field = [&](std::string_view name, int64_t value) {
     if (value < 0) return;
-    if (!first) tail += ',';
+    if (!first) out->push_back(',');
     first = false;
-    tail += '"';
-    tail += name;
-    tail += "\":" + std::to_string(value);
+    out->push_back('"');
+    out->append(name);
+    out->append("\":");
+    out->append(std::to_string(value));
   };
   field("prompt_tokens", usage.prompt_tokens);
   field("completion_tokens", usage.completion_tokens);
@@ -139,12 +104,66 @@ void OpenAiChunkEncoder::AppendUsage(const TokenUsage& usage, std::string* out) 
     field("total_tokens", usage.prompt_tokens + usage.completion_tokens);
   }
   if (usage.cached_tokens >= 0) {
-    if (!first) tail += ',';
-    tail +=
-        R"("prompt_tokens_details":{"cached_tokens":)" + std::to_string(usage.cached_tokens) + "}";
+    if (!first) out->push_back(',');
+    out->append(R"("prompt_tokens_details":{"cached_tokens":)");
+    out->append(std::to_string(usage.cached_tokens));
+    out->push_back('}');
   }
-  tail += '}';
-  AppendChunk("", tail, out);
+  out->push_back('}');
+}
+
+void OpenAiChunkEncoder::AppendRole(std::string* out) const {
+  if (api_ != ApiKind::kOpenAiChat) return;
+  out->append(prefix_);
+  out->append(R"({"index":0,"delta":{"role":"assistant","content":""})");
+  AppendChoiceEnd(FinishReason::kNone, nullptr, out);
+}
+
+void OpenAiChunkEncoder::AppendTokenChunk(std::string_view reasoning, std::string_view content,
+                                          FinishReason finish, const TokenUsage* usage,
+                                          std::string* out) const {
+  out->append(prefix_);
+  if (api_ == ApiKind::kOpenAiChat) {
+    out->append(R"({"index":0,"delta":{)");
+    if (!reasoning.empty()) {
+      out->append(R"("reasoning_content":)");
+      AppendJsonString(reasoning, out);
+    }
+    if (!content.empty() || reasoning.empty()) {
+      if (!reasoning.empty()) out->push_back(',');
+      out->append(R"("content":)");
+      AppendJsonString(content, out);
+    }
+    out->push_back('}');
+  } else {
+    out->append(R"({"text":)");
+    AppendJsonString(content, out);
+    out->append(R"(,"index":0)");
+  }
+  AppendChoiceEnd(finish, usage, out);
+}
+
+void OpenAiChunkEncoder::AppendContent(std::string_view text, std::string* out) const {
+  AppendTokenChunk({}, text, FinishReason::kNone, nullptr, out);
+}
+
+void OpenAiChunkEncoder::AppendReasoning(std::string_view text, std::string* out) const {
+  if (api_ != ApiKind::kOpenAiChat) return;
+  AppendTokenChunk(text, {}, FinishReason::kNone, nullptr, out);
+}
+
+void OpenAiChunkEncoder::AppendFinish(FinishReason reason, std::string* out) const {
+  out->append(prefix_);
+  out->append(api_ == ApiKind::kOpenAiChat ? R"({"index":0,"delta":{})"
+                                           : R"({"text":"","index":0)");
+  AppendChoiceEnd(reason, nullptr, out);
+}
+
+void OpenAiChunkEncoder::AppendUsage(const TokenUsage& usage, std::string* out) const {
+  out->append(prefix_);
+  out->push_back(']');
+  AppendUsageField(usage, out);
+  out->append("}\n\n");
 }
 
 void OpenAiChunkEncoder::AppendError(std::string_view message, std::string_view type,

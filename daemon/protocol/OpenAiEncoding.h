@@ -32,6 +32,13 @@ class OpenAiChunkEncoder {
   void AppendContent(std::string_view text, std::string* out) const;
   // Chat: delta {"reasoning_content": text} (vLLM's field). Completions: appends nothing.
   void AppendReasoning(std::string_view text, std::string* out) const;
+  // The general token chunk, for coalesced or final chunks. Chat: delta with
+  // "reasoning_content" when `reasoning` is non-empty and "content" when `content` is non-empty
+  // or `reasoning` is empty. Completions: "text" = content (reasoning cannot be expressed and is
+  // dropped). `finish` goes into the same choice (vLLM sends the last token that way); a
+  // non-null `usage` is added as the chunk's "usage" (vLLM's continuous_usage_stats).
+  void AppendTokenChunk(std::string_view reasoning, std::string_view content, FinishReason finish,
+                        const TokenUsage* usage, std::string* out) const;
   // An empty delta (chat) or empty text (completions) with finish_reason set. kNone encodes as
   // null, kOther as "abort".
   void AppendFinish(FinishReason reason, std::string* out) const;
@@ -46,8 +53,9 @@ class OpenAiChunkEncoder {
   static void AppendDone(std::string* out);
 
  private:
-  // One chunk: prefix_, then `choice` inside "choices":[...], then `tail` before the closing }.
-  void AppendChunk(std::string_view choice, std::string_view tail, std::string* out) const;
+  // Closes a choice object: logprobs, finish_reason, "]", optional usage, "}" and the blank line.
+  static void AppendChoiceEnd(FinishReason finish, const TokenUsage* usage, std::string* out);
+  static void AppendUsageField(const TokenUsage& usage, std::string* out);
 
   ApiKind api_;
   std::string prefix_;  // `data: {"id":..,"object":..,"created":..,"model":..,"choices":[`

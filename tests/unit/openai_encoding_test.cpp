@@ -123,6 +123,44 @@ TEST_CASE("openai encoding: completions stream round trip") {
         nlohmann::json{{"prompt_tokens", 2}, {"completion_tokens", 2}, {"total_tokens", 4}});
 }
 
+TEST_CASE("openai encoding: coalesced token chunks with finish and per-chunk usage") {
+  const OpenAiChunkEncoder chat(ApiKind::kOpenAiChat, "id", "m", 0);
+  const TokenUsage usage{7, 3, -1};
+  std::string body;
+  chat.AppendTokenChunk("think", "", FinishReason::kNone, nullptr, &body);
+  chat.AppendTokenChunk("more", " said", FinishReason::kNone, &usage, &body);
+  chat.AppendTokenChunk("", " last", FinishReason::kLength, &usage, &body);
+  chat.AppendTokenChunk("", "", FinishReason::kNone, nullptr, &body);
+  const std::vector<StreamEvent> ev = DecodeAll(ApiKind::kOpenAiChat, body);
+  REQUIRE(ev.size() == 4);
+  CHECK(ev[0].reasoning);
+  CHECK_FALSE(ev[0].content);
+  CHECK(ev[1].reasoning);
+  CHECK(ev[1].content);
+  CHECK(ev[1].usage.completion_tokens == 3);
+  CHECK(ev[2].content);
+  CHECK_FALSE(ev[2].reasoning);
+  CHECK(ev[2].finish == FinishReason::kLength);
+  CHECK(ev[2].usage.prompt_tokens == 7);
+  CHECK_FALSE(ev[3].carries_token());
+  const std::vector<nlohmann::json> chunks = Payloads(body);
+  CHECK(chunks[0].at("choices")[0].at("delta") == nlohmann::json{{"reasoning_content", "think"}});
+  CHECK(chunks[1].at("choices")[0].at("delta") ==
+        nlohmann::json{{"reasoning_content", "more"}, {"content", " said"}});
+  CHECK(chunks[3].at("choices")[0].at("delta") == nlohmann::json{{"content", ""}});
+
+  const OpenAiChunkEncoder completions(ApiKind::kOpenAiCompletions, "id", "m", 0);
+  body.clear();
+  completions.AppendTokenChunk("dropped", " end", FinishReason::kStop, &usage, &body);
+  const std::vector<StreamEvent> cev = DecodeAll(ApiKind::kOpenAiCompletions, body);
+  REQUIRE(cev.size() == 1);
+  CHECK(cev[0].content);
+  CHECK_FALSE(cev[0].reasoning);
+  CHECK(cev[0].finish == FinishReason::kStop);
+  CHECK(cev[0].usage.completion_tokens == 3);
+  CHECK(Payloads(body)[0].at("choices")[0].at("text") == " end");
+}
+
 TEST_CASE("openai encoding: every finish reason round trips") {
   for (FinishReason reason :
        {FinishReason::kNone, FinishReason::kStop, FinishReason::kLength, FinishReason::kToolCalls,
