@@ -51,10 +51,55 @@ struct WorkloadConfig {
   bool unique_prefix = true; // a per-request nonce at the start of the prompt defeats prefix caching
 };
 
+// How load is generated. Closed loop (`concurrency`): at level C, C requests in flight back to
+// back. Open loop (`rate`): requests start at a rate per second, whatever is in flight (up to
+// max_inflight), and latency is also measured from the intended start (coordinated omission).
+enum class LoadMode { kConcurrency, kRate };
+enum class Arrival { kPoisson, kConstant };  // open-loop inter-arrival times
+
 struct LoadConfig {
-  std::vector<int> concurrency = {1};        // closed-loop levels, cycled in order
+  LoadMode mode = LoadMode::kConcurrency;
+  std::vector<int> concurrency = {1};   // closed-loop levels, cycled in order
+  std::vector<double> rate;             // open-loop levels in requests per second, cycled
+  Arrival arrival = Arrival::kPoisson;  // open loop only
+  int max_inflight = 256;               // open loop: cap; a due request waits (and is late)
+  int64_t think_time_ns = 0;            // closed loop: pause between a slot's requests
   int64_t stage_duration_ns = 60 * kNanosPerSecond;  // time at each level
-  int64_t warmup_ns = 5 * kNanosPerSecond;   // start of each stage kept out of latency histograms
+  int64_t warmup_ns = 5 * kNanosPerSecond;   // start of each stage kept out of latency stats
+  int64_t window_ns = 300 * kNanosPerSecond;  // rolling window, in the level's active time
+};
+
+// When the levels run. Continuous: one stage after another forever. Sweep: every `interval`,
+// run each level once for stage_duration, then stay idle until the next interval.
+enum class ScheduleMode { kContinuous, kSweep };
+struct ScheduleConfig {
+  ScheduleMode mode = ScheduleMode::kContinuous;
+  int64_t interval_ns = 30 * 60 * kNanosPerSecond;  // sweep period
+  bool random_start = true;  // delay the first stage by a random offset (spreads many targets)
+};
+
+// Latency thresholds (0 = none) and objectives. Each threshold is added to the histogram's
+// bucket boundaries so burn-rate queries on `_bucket{le="<threshold>"}` are exact.
+struct SloConfig {
+  int64_t time_to_first_token_ns = 0;
+  int64_t time_per_output_token_ns = 0;
+  int64_t request_duration_ns = 0;
+  double objective = 0.99;     // fraction of requests that must meet each threshold
+  double error_ratio = -1;     // largest acceptable fraction of failed requests; <0 = none
+  bool any() const {
+    return time_to_first_token_ns > 0 || time_per_output_token_ns > 0 ||
+           request_duration_ns > 0 || error_ratio >= 0;
+  }
+};
+
+// Spending caps per hour (0 = no cap) and prices for the cost estimate.
+struct BudgetConfig {
+  int64_t max_requests_per_hour = 0;
+  int64_t max_output_tokens_per_hour = 0;
+  double input_price_per_million = 0;   // per 1M input tokens
+  double output_price_per_million = 0;  // per 1M output tokens
+  std::string currency = "USD";
+  bool priced() const { return input_price_per_million > 0 || output_price_per_million > 0; }
 };
 
 // Histogram bucket upper bounds in seconds, per measure. Empty = the defaults of measurement.md.
@@ -84,6 +129,9 @@ struct TargetConfig {
   TimeoutsConfig timeouts;
   WorkloadConfig workload;
   LoadConfig load;
+  ScheduleConfig schedule;
+  SloConfig slo;
+  BudgetConfig budget;
   BucketsConfig buckets;
 };
 

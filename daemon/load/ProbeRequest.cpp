@@ -46,7 +46,7 @@ bool IsSuccessStatus(int status) { return status >= 200 && status < 300; }
 
 }  // namespace
 
-ProbeRequest::ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeouts, int concurrency,
+ProbeRequest::ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeouts, LevelId level,
                            MonoNanos warmup_end, int64_t estimated_input_tokens,
                            MonoNanos t_submit, DoneCallback on_done)
     : timeouts_(timeouts),
@@ -55,7 +55,7 @@ ProbeRequest::ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeout
       on_done_(std::move(on_done)),
       decoder_(dialect.NewDecoder()),
       deadline_(t_submit + std::min(timeouts.first_token_ns, timeouts.total_ns)) {
-  result_.concurrency = concurrency;
+  result_.level = level;
   events_.reserve(8);
 }
 

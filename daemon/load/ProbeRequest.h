@@ -22,7 +22,7 @@ class ProbeRequest final : public StreamHandler {
 
   // `timeouts` is copied. `estimated_input_tokens` is used when the server reports no usage.
   // `on_done` runs on the transport thread of the final callback.
-  ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeouts, int concurrency,
+  ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeouts, LevelId level,
                MonoNanos warmup_end, int64_t estimated_input_tokens, MonoNanos t_submit,
                DoneCallback on_done);
 

@@ -143,7 +143,7 @@ void TargetProber::SubmitOne(const Stage& stage) {
   inputs.bearer_token = bearer_token_;
   HttpRequestSpec spec = dialect_.BuildRequest(inputs);
   auto request = std::make_shared<ProbeRequest>(
-      dialect_, config_.timeouts, stage.level, stage.warmup_end, prompt.estimated_tokens,
+      dialect_, config_.timeouts, LevelId::Concurrency(stage.level), stage.warmup_end, prompt.estimated_tokens,
       clock_.Now(), [this, stage](RequestResult&& r) { OnDone(stage, std::move(r)); });
   transport_->Submit(std::move(spec), std::move(request));
 }

@@ -6,7 +6,11 @@ namespace llmprobe::metric {
 // Label names.
 inline constexpr const char* kLabelTarget = "target";
 inline constexpr const char* kLabelModel = "model";
-inline constexpr const char* kLabelConcurrency = "concurrency";
+inline constexpr const char* kLabelConcurrency = "concurrency";  // closed-loop level, e.g. "8"
+inline constexpr const char* kLabelRate = "rate";  // open-loop level, requests/s, e.g. "2.5"
+inline constexpr const char* kLabelQuantile = "quantile";
+inline constexpr const char* kLabelSlo = "slo";  // time_to_first_token | time_per_output_token |
+                                                 // request_duration | error_ratio
 inline constexpr const char* kLabelOutcome = "outcome";
 
 // Per-request histograms (successful, non-warm-up requests), labels target, model, concurrency.
@@ -46,6 +50,52 @@ inline constexpr const char* kTokenMismatches = "llmprobe_token_count_mismatches
 inline constexpr const char* kTokenMismatchesHelp =
     "Successful requests whose server-reported output tokens differ from the count of "
     "token-bearing chunks.";
+
+inline constexpr const char* kGoodRequests = "llmprobe_good_requests";
+inline constexpr const char* kGoodRequestsHelp =
+    "Successful, non-warm-up requests that met every SLO threshold of their target (goodput).";
+inline constexpr const char* kSloGoodRequests = "llmprobe_slo_good_requests";
+inline constexpr const char* kSloGoodRequestsHelp =
+    "Successful, non-warm-up requests within one SLO threshold (label slo); the denominator is "
+    "that measure's histogram _count. Equals _bucket{le=\"<threshold>\"}.";
+inline constexpr const char* kEstimatedCost = "llmprobe_estimated_cost";
+inline constexpr const char* kEstimatedCostHelpPrefix =
+    "Estimated cost of the probe's requests from the configured prices, in ";  // + currency
+
+// Open loop only (labels target, model, rate).
+inline constexpr const char* kStartDelay = "llmprobe_request_start_delay_seconds";
+inline constexpr const char* kStartDelayHelp =
+    "Open loop: actual start minus intended start of each request (scheduler lateness).";
+inline constexpr const char* kScheduledTtft = "llmprobe_scheduled_time_to_first_token_seconds";
+inline constexpr const char* kScheduledTtftHelp =
+    "Open loop: time from the intended start to the first token (corrects coordinated "
+    "omission).";
+inline constexpr const char* kScheduledDuration = "llmprobe_scheduled_request_duration_seconds";
+inline constexpr const char* kScheduledDurationHelp =
+    "Open loop: time from the intended start to the last token (corrects coordinated omission).";
+
+// Rolling windows: gauges over the most recent `window` of each level's active time.
+inline constexpr const char* kRollingTtft = "llmprobe_rolling_time_to_first_token_seconds";
+inline constexpr const char* kRollingTpot = "llmprobe_rolling_time_per_output_token_seconds";
+inline constexpr const char* kRollingItl = "llmprobe_rolling_inter_token_latency_seconds";
+inline constexpr const char* kRollingDuration = "llmprobe_rolling_request_duration_seconds";
+inline constexpr const char* kRollingOutputTps = "llmprobe_rolling_output_tokens_per_second";
+inline constexpr const char* kRollingRps = "llmprobe_rolling_requests_per_second";
+inline constexpr const char* kRollingErrorRatio = "llmprobe_rolling_error_ratio";
+inline constexpr const char* kRollingWindowSeconds = "llmprobe_rolling_window_seconds";
+
+// SLO configuration and state, per target (labels target, slo).
+inline constexpr const char* kSloThreshold = "llmprobe_slo_threshold_seconds";
+inline constexpr const char* kSloObjective = "llmprobe_slo_objective";
+inline constexpr const char* kSloHolds = "llmprobe_slo_holds";
+
+// Budgets and schedule, per target.
+inline constexpr const char* kBudgetExhausted = "llmprobe_budget_exhausted";
+inline constexpr const char* kStageRate = "llmprobe_stage_rate";
+inline constexpr const char* kScheduleIdle = "llmprobe_schedule_idle";
+inline constexpr const char* kInflightLimitReached = "llmprobe_inflight_limit_reached";
+inline constexpr const char* kBackoff = "llmprobe_backoff_seconds";
+inline constexpr const char* kCircuitOpen = "llmprobe_circuit_open";
 
 // Self metrics.
 inline constexpr const char* kBuildInfo = "llmprobe_build_info";

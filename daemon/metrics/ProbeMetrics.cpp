@@ -44,15 +44,16 @@ void ProbeMetrics::AddTarget(const TargetConfig& target) {
         Or(target.buckets.time_per_output_token, DefaultTpotBuckets()),
         Or(target.buckets.request_duration, DefaultRequestDurationBuckets())};
   }
-  for (int level : target.load.concurrency) {
+  for (int c : target.load.concurrency) {
+    const LevelId level = LevelId::Concurrency(c);
     LevelSeries& s = Series(target.name, target.model, level);
     OutcomeCounter(s, target.name, target.model, level, Outcome::kSuccess);
   }
 }
 
 ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target,
-                                                const std::string& model, int concurrency) {
-  auto key = std::make_tuple(target, model, concurrency);
+                                                const std::string& model, const LevelId& level) {
+  auto key = std::make_tuple(target, model, level);
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
     auto it = series_.find(key);
@@ -67,7 +68,7 @@ ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target,
                                .first->second;
   const prometheus::Labels labels{{metric::kLabelTarget, target},
                                   {metric::kLabelModel, model},
-                                  {metric::kLabelConcurrency, std::to_string(concurrency)}};
+                                  {level.LabelName(), level.LabelValue()}};
   auto s = std::make_unique<LevelSeries>(LevelSeries{
       &ttft_.Add(labels, b.ttft), &ttfc_.Add(labels, b.ttft), &ttfb_.Add(labels, b.ttft),
       &tpot_.Add(labels, b.tpot), &itl_.Add(labels, b.tpot), &duration_.Add(labels, b.duration),
@@ -78,7 +79,7 @@ ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target,
 }
 
 prometheus::Counter& ProbeMetrics::OutcomeCounter(LevelSeries& s, const std::string& target,
-                                                  const std::string& model, int concurrency,
+                                                  const std::string& model, const LevelId& level,
                                                   Outcome outcome) {
   const int k = static_cast<int>(outcome);
   {
@@ -91,15 +92,15 @@ prometheus::Counter& ProbeMetrics::OutcomeCounter(LevelSeries& s, const std::str
   if (inserted) {
     it->second = &requests_.Add({{metric::kLabelTarget, target},
                                  {metric::kLabelModel, model},
-                                 {metric::kLabelConcurrency, std::to_string(concurrency)},
+                                 {level.LabelName(), level.LabelValue()},
                                  {metric::kLabelOutcome, std::string(OutcomeName(outcome))}});
   }
   return *it->second;
 }
 
 void ProbeMetrics::Record(const SeriesKey& key, const RequestResult& r) {
-  LevelSeries& s = Series(*key.target, *key.model, r.concurrency);
-  OutcomeCounter(s, *key.target, *key.model, r.concurrency, r.outcome).Increment();
+  LevelSeries& s = Series(*key.target, *key.model, r.level);
+  OutcomeCounter(s, *key.target, *key.model, r.level, r.outcome).Increment();
   s.output_tokens->Increment(static_cast<double>(r.output_tokens));
   s.input_tokens->Increment(static_cast<double>(r.input_tokens));
   if (r.outcome != Outcome::kSuccess) return;

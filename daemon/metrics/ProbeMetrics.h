@@ -15,6 +15,7 @@
 #include <prometheus/registry.h>
 
 #include "config/Config.h"
+#include "stats/LevelId.h"
 #include "stats/ResultSink.h"
 
 namespace llmprobe {
@@ -47,9 +48,9 @@ class ProbeMetrics final : public ResultSink {
     std::vector<double> ttft, tpot, duration;
   };
 
-  LevelSeries& Series(const std::string& target, const std::string& model, int concurrency);
+  LevelSeries& Series(const std::string& target, const std::string& model, const LevelId& level);
   prometheus::Counter& OutcomeCounter(LevelSeries& s, const std::string& target,
-                                      const std::string& model, int concurrency, Outcome outcome);
+                                      const std::string& model, const LevelId& level, Outcome outcome);
 
   prometheus::Family<prometheus::Histogram>& ttft_;
   prometheus::Family<prometheus::Histogram>& ttfc_;
@@ -64,7 +65,7 @@ class ProbeMetrics final : public ResultSink {
 
   std::shared_mutex mu_;  // guards the maps below
   std::map<std::string, TargetBuckets> buckets_;  // by target name
-  std::map<std::tuple<std::string, std::string, int>, std::unique_ptr<LevelSeries>> series_;
+  std::map<std::tuple<std::string, std::string, LevelId>, std::unique_ptr<LevelSeries>> series_;
 };
 
 }  // namespace llmprobe

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "protocol/StreamEvent.h"
+#include "stats/LevelId.h"
 #include "stats/Outcome.h"
 #include "stats/TimingRecord.h"
 
@@ -29,7 +30,7 @@ struct ItlGap {
 struct RequestResult {
   Outcome outcome = Outcome::kSuccess;
   TimingRecord timing;
-  int concurrency = 0;        // level of the stage the request started in
+  LevelId level;              // level of the stage the request started in
   bool warmup = false;        // started during the stage's warm-up: kept out of latency stats
   int http_status = 0;        // 0 = no response
   int64_t output_tokens = 0;  // by the ladder rung in output_source

@@ -69,7 +69,7 @@ std::map<int, Measured> ByLevel(const std::vector<RecordingSink::Entry>& results
   for (const auto& e : results) {
     const RequestResult& r = e.result;
     if (r.outcome != Outcome::kSuccess || r.warmup) continue;
-    Measured& m = out[r.concurrency];
+    Measured& m = out[r.level.concurrency];
     ++m.n;
     m.ttft.push_back(static_cast<double>(*r.timing.TimeToFirstTokenNs()) / kMs);
     m.ttfc.push_back(static_cast<double>(*r.timing.TimeToFirstContentNs()) / kMs);

@@ -19,7 +19,7 @@ struct Harness {
   OpenAiChunkEncoder enc{ApiKind::kOpenAiChat, "chatcmpl-1", "m", 1700000000};
 
   explicit Harness(MonoNanos warmup_end = 0, ApiKind api = ApiKind::kOpenAiChat) {
-    req = std::make_unique<ProbeRequest>(DialectFor(api), timeouts, 4, warmup_end, 77, 0,
+    req = std::make_unique<ProbeRequest>(DialectFor(api), timeouts, LevelId::Concurrency(4), warmup_end, 77, 0,
                                          [this](RequestResult&& r) { result = std::move(r); });
     req->OnStart(0);
   }
@@ -70,7 +70,7 @@ TEST_CASE("probe request: role-only first chunk does not start TTFT") {
     CHECK(g.gap_ns == 20 * kMs);
     CHECK(g.tokens == 1);
   }
-  CHECK(r.concurrency == 4);
+  CHECK(r.level == LevelId::Concurrency(4));
   CHECK_FALSE(r.warmup);
 }
 
