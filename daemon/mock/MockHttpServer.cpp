@@ -119,6 +119,8 @@ class ConnectionStream final : public httplib::Stream {
 
 class MockHttpServer final : public httplib::Server {
  public:
+  bool SetBacklog(int backlog) { return ::listen(svr_sock_.load(), backlog) == 0; }
+
   void CloseConnections() {
     std::lock_guard<std::mutex> lock(mu_);
     closing_ = true;
@@ -176,6 +178,10 @@ class MockHttpServer final : public httplib::Server {
 }  // namespace
 
 std::unique_ptr<httplib::Server> NewMockHttpServer() { return std::make_unique<MockHttpServer>(); }
+
+bool SetListenBacklog(httplib::Server& server, int backlog) {
+  return static_cast<MockHttpServer&>(server).SetBacklog(backlog);
+}
 
 void CloseMockHttpConnections(httplib::Server& server) {
   static_cast<MockHttpServer&>(server).CloseConnections();

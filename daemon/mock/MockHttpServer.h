@@ -20,6 +20,12 @@ namespace llmprobe {
 // served with the server's read/write timeouts, keep-alive count and keep-alive timeout.
 std::unique_ptr<httplib::Server> NewMockHttpServer();
 
+// httplib listens with a backlog of 5: a burst of new connections (a load generator starting
+// 100 streams at once) overflows it, and the dropped handshakes are retried after about a
+// second, which a client sees as a second of extra latency. Raises the backlog of the bound
+// listening socket. Call it after bind_to_port/bind_to_any_port. Returns false if listen() fails.
+bool SetListenBacklog(httplib::Server& server, int backlog);
+
 // Shuts down every connection `server` has open (idle keep-alive connections and responses in
 // progress alike) and closes connections accepted from now on at once. Call it after
 // server.stop(). Thread-safe. `server` must come from NewMockHttpServer().

@@ -1,6 +1,7 @@
 #include "mock/MockServer.h"
 
 #include <httplib.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -22,6 +23,7 @@ constexpr size_t kKeepAliveMaxRequests = 100000;
 constexpr time_t kKeepAliveTimeoutSeconds = 30;
 constexpr time_t kReadTimeoutSeconds = 30;
 constexpr std::chrono::seconds kStartTimeout(10);
+constexpr int kMinListenBacklog = 128;
 
 // httplib's ThreadPool starts all of its threads up front; a mock allowing 1024 connections
 // would start 1024 threads for every in-process test server. This pool grows on demand up to
@@ -91,6 +93,20 @@ void SetError(httplib::Response& res, int status, const std::string& message, co
                                {"code", code ? nlohmann::ordered_json(code) : nullptr}};
   res.status = status;
   res.set_content(nlohmann::ordered_json{{"error", error}}.dump(), "application/json");
+}
+
+// Why binding failed: a host that does not resolve, else errno from the failed bind or listen
+// (httplib leaves it set, but getaddrinfo may also have set it while failing).
+std::string BindFailureReason(const std::string& host, int err) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* result = nullptr;
+  const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), "0", &hints, &result);
+  if (result != nullptr) freeaddrinfo(result);
+  if (rc != 0) return std::string("cannot resolve host: ") + gai_strerror(rc);
+  return err != 0 ? std::generic_category().message(err) : "bind failed";
 }
 
 int64_t UnixSeconds() {
@@ -163,10 +179,13 @@ Status MockServer::Start(const std::string& host, int port) {
   errno = 0;
   int bound = port == 0 ? svr->bind_to_any_port(host) : (svr->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
-    const int err = errno;
-    return Status::Error(
-        "mock: cannot listen on " + HostPort(host, port) + ": " +
-        (err != 0 ? std::generic_category().message(err) : std::string("cannot bind")));
+    return Status::Error("cannot listen on " + HostPort(host, port) + ": " +
+                         BindFailureReason(host, errno));
+  }
+
+  if (!SetListenBacklog(*svr, std::max(kMinListenBacklog, options_.max_connections))) {
+    return Status::Error("cannot listen on " + HostPort(host, bound) + ": " +
+                         std::generic_category().message(errno));
   }
 
   port_ = bound;
