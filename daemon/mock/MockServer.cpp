@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/HostPort.h"
 #include "mock/MockHttpServer.h"
 #include "mock/MockStream.h"
 
@@ -79,11 +80,6 @@ class OnDemandThreadPool final : public httplib::TaskQueue {
   bool shutdown_ = false;                   // guarded by mu_
 };
 
-std::string HostPort(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 // {"error": {...}} in OpenAI's shape.
 void SetError(httplib::Response& res, int status, const std::string& message, const char* type,
               const char* code = nullptr) {
@@ -122,7 +118,9 @@ MockServer::MockServer(MockOptions options) : options_(std::move(options)) {}
 MockServer::~MockServer() { Stop(); }
 
 Status MockServer::Start(const std::string& host, int port) {
-  if (server_) return Status::Error("mock server already started on " + HostPort(host, port_));
+  if (server_) {
+    return Status::Error("mock server already started on " + HostPort{host, port_}.ToString());
+  }
   std::unique_ptr<httplib::Server> svr = NewMockHttpServer();
   const size_t max_threads = static_cast<size_t>(std::max(1, options_.max_connections));
   svr->new_task_queue = [max_threads] { return new OnDemandThreadPool(max_threads); };
@@ -179,12 +177,12 @@ Status MockServer::Start(const std::string& host, int port) {
   errno = 0;
   int bound = port == 0 ? svr->bind_to_any_port(host) : (svr->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
-    return Status::Error("cannot listen on " + HostPort(host, port) + ": " +
+    return Status::Error("cannot listen on " + HostPort{host, port}.ToString() + ": " +
                          BindFailureReason(host, errno));
   }
 
   if (!SetListenBacklog(*svr, std::max(kMinListenBacklog, options_.max_connections))) {
-    return Status::Error("cannot listen on " + HostPort(host, bound) + ": " +
+    return Status::Error("cannot listen on " + HostPort{host, bound}.ToString() + ": " +
                          std::generic_category().message(errno));
   }
 
@@ -202,7 +200,7 @@ Status MockServer::Start(const std::string& host, int port) {
       server_->stop();
       thread_.join();
       server_.reset();
-      return Status::Error("server on " + HostPort(host, port_) + " did not start");
+      return Status::Error("server on " + HostPort{host, port_}.ToString() + " did not start");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -255,18 +253,19 @@ void MockServer::HandleCompletion(MockEndpoint endpoint, const httplib::Request&
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider("text/event-stream",
                                    [this, stream, t0](size_t, httplib::DataSink& sink) {
-                                     MockStreamEvent event;
-                                     while (stream->Next(&event)) {
-                                       // Absolute due times: a late write does not delay the ones
-                                       // after it.
-                                       if (!WaitUntil(t0 + std::chrono::nanoseconds(event.due_ns)))
-                                         return false;
-                                       if (!sink.write(event.text.data(), event.text.size()))
-                                         return false;
-                                     }
-                                     sink.done();
-                                     return true;
+                                     return WriteStream(*stream, t0, sink);
                                    });
+}
+
+bool MockServer::WriteStream(MockStream& stream, TimePoint t0, httplib::DataSink& sink) {
+  MockStreamEvent event;
+  while (stream.Next(&event)) {
+    // Absolute due times: a late write does not delay the ones after it.
+    if (!WaitUntil(t0 + std::chrono::nanoseconds(event.due_ns))) return false;  // stopping
+    if (!sink.write(event.text.data(), event.text.size())) return false;        // client gone
+  }
+  sink.done();
+  return true;
 }
 
 }  // namespace llmprobe

@@ -23,12 +23,15 @@
 #include "mock/MockRequest.h"  // MockCountPromptTokens
 
 namespace httplib {
+class DataSink;
 class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
 
 namespace llmprobe {
+
+class MockStream;
 
 // Start/Stop from one thread; the request handlers run on the server's own threads (up to
 // options.max_connections connections are served at once, one thread each, created on demand).
@@ -56,6 +59,9 @@ class MockServer {
   using TimePoint = std::chrono::steady_clock::time_point;
 
   void HandleCompletion(MockEndpoint endpoint, const httplib::Request& req, httplib::Response& res);
+  // Writes the events of a streamed response, each at t0 + its due time. Returns false if the
+  // stream was cut short (Stop() or a write error).
+  bool WriteStream(MockStream& stream, TimePoint t0, httplib::DataSink& sink);
   // Sleeps until `when`; returns false early if Stop() was called.
   bool WaitUntil(TimePoint when);
 
