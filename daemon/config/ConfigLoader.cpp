@@ -9,14 +9,17 @@
 //   my.yaml:3:1: (yaml): end of sequence flow not found
 #include "config/ConfigLoader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <climits>
 #include <cstddef>
 #include <exception>
 #include <map>
+#include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/Duration.h"
 #include "config/FileText.h"
@@ -335,6 +338,72 @@ void ReadRoot(YamlReader& r, const YAML::Node& root, Config* config) {
   }
 }
 
+// Records, per YAML document, where it starts and where its first real content is.
+class DocumentScanner final : public YAML::EventHandler {
+ public:
+  struct Document {
+    YAML::Mark start;
+    YAML::Mark content;  // first scalar, sequence, mapping or alias
+    bool has_content = false;
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, mark}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Content(const YAML::Mark& mark) {
+    if (!documents.empty() && !documents.back().has_content) {
+      documents.back().content = mark;
+      documents.back().has_content = true;
+    }
+  }
+};
+
+// Checks that the text holds one YAML document (a trailing empty one, "---" at the end, is
+// fine). Runs yaml-cpp's event parser instead of YAML::LoadAll: on some invalid input (a line
+// starting with ',' after a block sequence) yaml-cpp 0.7's parser stops advancing and LoadAll
+// appends empty documents until memory runs out (fixed upstream in yaml-cpp PR #1319, not in
+// Debian's 0.7.0). A document starting where the previous one did is that loop, and is
+// reported as a syntax error. Throws YAML::Exception on syntax errors.
+void CheckSingleDocument(const std::string& text, YamlReader& r) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentScanner scanner;
+  while (parser.HandleNextDocument(scanner)) {
+    const auto& docs = scanner.documents;
+    if (docs.size() < 2) continue;
+    const DocumentScanner::Document& doc = docs.back();
+    const DocumentScanner::Document& prev = docs[docs.size() - 2];
+    if (doc.start.pos == prev.start.pos) {
+      r.Error(doc.start.line + 1, doc.start.column + 1, "(yaml)",
+              "unexpected content (not valid YAML)");
+      return;
+    }
+    if (doc.has_content) {
+      r.Error(doc.content.line + 1, doc.content.column + 1, "(yaml)",
+              "only one YAML document is allowed");
+      return;
+    }
+  }
+}
+
 Status JoinErrors(const std::vector<ConfigError>& errors) {
   std::string message;
   for (const ConfigError& e : errors) {
@@ -360,11 +429,10 @@ Result<Config> LoadConfigString(std::string_view yaml, const std::string& source
   // yaml-cpp reports syntax errors, bad aliases and the like by exception; every one is caught
   // here and given the file name and a 1-based position.
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.size() > 1) {
-      reader.Error(docs[1], "(yaml)", "only one YAML document is allowed");
-    }
-    ReadRoot(reader, docs.empty() ? YAML::Node() : docs[0], &config);
+    const std::string text(yaml);
+    CheckSingleDocument(text, reader);
+    // YAML::Load builds the first document only, so it cannot run into the loop above.
+    if (!reader.has_errors()) ReadRoot(reader, YAML::Load(text), &config);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const int column = e.mark.is_null() ? 0 : e.mark.column + 1;

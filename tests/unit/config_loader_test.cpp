@@ -248,6 +248,10 @@ TEST_CASE("config: document-level errors") {
         "t.yaml:1:1: targett: unknown key \"targett\" (did you mean \"targets\"?)");
   CHECK(ErrorsOf(Target() + "---\n" + Target()) ==
         "t.yaml:7:1: (yaml): only one YAML document is allowed");
+  CHECK(ErrorsOf("---\n" + Target() + "---\n\n---\n# end\n") == "");
+  // yaml-cpp 0.7's YAML::LoadAll loops until out of memory on this (found by fuzzing).
+  CHECK(ErrorsOf("- a\n,") == "t.yaml:2:1: (yaml): unexpected content (not valid YAML)");
+  CHECK(ErrorsOf("targets:\n  - a\n,\n") == "t.yaml:3:1: (yaml): end of map not found");
   CHECK(ErrorsOf("targets: [\n") == "t.yaml:2:1: (yaml): end of sequence flow not found");
   CHECK(ErrorsOf("a: *nope\n") == "t.yaml:1:4: (yaml): the referenced anchor is not defined");
   CHECK(ErrorsOf("- x\n", "other name") == "other name:1:1: expected a mapping, got a list");
