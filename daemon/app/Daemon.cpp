@@ -1,6 +1,7 @@
 #include "app/Daemon.h"
 
 #include <chrono>
+#include <random>
 
 #include "common/Log.h"
 #include "config/Secret.h"
@@ -45,7 +46,8 @@ Status Daemon::Start() {
     Endpoint endpoint{target.url_parts, target.tls, target.timeouts.connect_ns};
     probe_metrics_.AddTarget(target);
     probers.push_back(std::make_unique<TargetProber>(
-        target, std::move(token).value(), MakeHttplibTransport(endpoint, clock_), sink_, clock_));
+        target, std::move(token).value(), MakeHttplibTransport(endpoint, clock_), sink_,
+        /*observer=*/nullptr, clock_, std::random_device{}()));
   }
   probers_ = std::move(probers);
   if (Status s = web_.Start(options_.listen_address); !s.ok()) {

@@ -75,7 +75,7 @@ enum class ScheduleMode { kContinuous, kSweep };
 struct ScheduleConfig {
   ScheduleMode mode = ScheduleMode::kContinuous;
   int64_t interval_ns = 30 * 60 * kNanosPerSecond;  // sweep period
-  bool random_start = true;  // delay the first stage by a random offset (spreads many targets)
+  bool random_start = true;  // sweep: delay the first sweep by a random part of the interval
 };
 
 // Latency thresholds (0 = none) and objectives. Each threshold is added to the histogram's

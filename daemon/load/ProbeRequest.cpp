@@ -47,8 +47,9 @@ bool IsSuccessStatus(int status) { return status >= 200 && status < 300; }
 }  // namespace
 
 ProbeRequest::ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeouts, LevelId level,
-                           MonoNanos warmup_end, int64_t estimated_input_tokens,
-                           MonoNanos t_submit, DoneCallback on_done)
+                           MonoNanos warmup_end, MonoNanos t_intended,
+                           int64_t estimated_input_tokens, MonoNanos t_submit,
+                           DoneCallback on_done)
     : timeouts_(timeouts),
       warmup_end_(warmup_end),
       estimated_input_tokens_(estimated_input_tokens),
@@ -56,13 +57,14 @@ ProbeRequest::ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeout
       decoder_(dialect.NewDecoder()),
       deadline_(t_submit + std::min(timeouts.first_token_ns, timeouts.total_ns)) {
   result_.level = level;
+  result_.timing.t_intended = t_intended;
   events_.reserve(8);
 }
 
 void ProbeRequest::OnStart(MonoNanos t_start) {
   result_.timing.t_start = t_start;
-  result_.timing.t_intended = t_start;  // closed loop: sent when meant to
-  result_.warmup = t_start < warmup_end_;
+  if (result_.timing.t_intended < 0) result_.timing.t_intended = t_start;  // closed loop
+  result_.warmup = result_.timing.t_intended < warmup_end_;
   deadline_.store(t_start + std::min(timeouts_.first_token_ns, timeouts_.total_ns),
                   std::memory_order_release);
 }

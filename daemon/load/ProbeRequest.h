@@ -20,11 +20,13 @@ class ProbeRequest final : public StreamHandler {
  public:
   using DoneCallback = std::function<void(RequestResult&&)>;
 
-  // `timeouts` is copied. `estimated_input_tokens` is used when the server reports no usage.
-  // `on_done` runs on the transport thread of the final callback.
+  // `timeouts` is copied. `t_intended` is the open-loop intended start (-1 in closed loop: it
+  // is then t_start); a request is warm-up when it was meant to start before `warmup_end`.
+  // `estimated_input_tokens` is used when the server reports no usage. `on_done` runs on the
+  // transport thread of the final callback.
   ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeouts, LevelId level,
-               MonoNanos warmup_end, int64_t estimated_input_tokens, MonoNanos t_submit,
-               DoneCallback on_done);
+               MonoNanos warmup_end, MonoNanos t_intended, int64_t estimated_input_tokens,
+               MonoNanos t_submit, DoneCallback on_done);
 
   void OnStart(MonoNanos t_start) override;
   void OnHeaders(int status, const std::vector<std::pair<std::string, std::string>>& headers,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
+#include "common/Duration.h"
 #include "common/Log.h"
 #include "load/ProbeRequest.h"
 
@@ -22,19 +24,25 @@ std::string Redact(std::string text, const std::string& secret) {
   return text;
 }
 
+std::chrono::nanoseconds Slice(int64_t remaining_ns) {
+  return std::chrono::nanoseconds(std::clamp<int64_t>(remaining_ns, 0, kMaxWaitSliceNs));
+}
+
 }  // namespace
 
 TargetProber::TargetProber(TargetConfig config, std::string bearer_token,
                            std::unique_ptr<Transport> transport, ResultSink& sink,
-                           const Clock& clock)
+                           StageObserver* observer, const Clock& clock, uint64_t seed)
     : config_(std::move(config)),
       bearer_token_(std::move(bearer_token)),
       dialect_(DialectFor(config_.api)),
       transport_(std::move(transport)),
       sink_(sink),
+      observer_(observer),
       clock_(clock),
-      prompts_(config_.workload, std::random_device{}()),
-      rng_(std::random_device{}()) {}
+      prompts_(config_.workload, seed),
+      budget_(config_.budget, clock.Now()),
+      rng_(seed ^ 0x5bd1e995u) {}
 
 TargetProber::~TargetProber() {
   Stop(0);
@@ -54,14 +62,15 @@ void TargetProber::Stop(int64_t grace_ns) {
     if (!started_) return;
     stopping_ = true;
     accepting_ = false;
-    delayed_.clear();
+    tasks_.clear();
+    waiting_arrivals_.clear();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::unique_lock<std::mutex> lock(mu_);
   const MonoNanos deadline = clock_.Now() + grace_ns;
   while (inflight_ > 0 && clock_.Now() < deadline) {
-    cv_.wait_for(lock, std::chrono::nanoseconds(std::min(kMaxWaitSliceNs, grace_ns)));
+    cv_.wait_for(lock, Slice(deadline - clock_.Now()));
   }
   if (inflight_ > 0) {
     lock.unlock();
@@ -71,71 +80,161 @@ void TargetProber::Stop(int64_t grace_ns) {
   }
 }
 
+std::vector<LevelId> TargetProber::Levels() const {
+  std::vector<LevelId> levels;
+  if (config_.load.mode == LoadMode::kRate) {
+    for (double r : config_.load.rate) levels.push_back(LevelId::Rate(r));
+  } else {
+    for (int c : config_.load.concurrency) levels.push_back(LevelId::Concurrency(c));
+  }
+  return levels;
+}
+
+bool TargetProber::WaitUntil(std::unique_lock<std::mutex>& lock, MonoNanos t) {
+  for (MonoNanos now = clock_.Now(); !stopping_ && now < t; now = clock_.Now()) {
+    cv_.wait_for(lock, Slice(t - now));
+  }
+  return !stopping_;
+}
+
 void TargetProber::Run() {
   log::Info("probing started", {{"target", config_.name},
                                 {"api", ApiKindName(config_.api)},
                                 {"url", config_.url}});
-  size_t index = 0;
+  const std::vector<LevelId> levels = Levels();
+  const bool sweep = config_.schedule.mode == ScheduleMode::kSweep;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (sweep && config_.schedule.random_start) {
+    // Spread many targets' sweeps: the first one waits a random part of the interval.
+    const auto offset =
+        std::uniform_int_distribution<int64_t>(0, config_.schedule.interval_ns - 1)(rng_);
+    idle_ = true;
+    WaitUntil(lock, clock_.Now() + offset);
+    idle_ = false;
+  }
   uint64_t next_id = 1;
-  for (;;) {
-    Stage stage;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const MonoNanos sweep_start = clock_.Now();
+    for (const LevelId& level : levels) {
       if (stopping_) break;
+      Stage stage;
       stage.id = next_id++;
-      stage.level = config_.load.concurrency[index];
+      stage.level = level;
       stage.start = clock_.Now();
       stage.warmup_end = stage.start + config_.load.warmup_ns;
       stage.end = stage.start + config_.load.stage_duration_ns;
-      stage_ = stage;
-      accepting_ = true;
+      lock.unlock();
+      log::Debug("stage started", {{"target", config_.name},
+                                   {level.LabelName(), level.LabelValue()}});
+      RunStage(stage);
+      lock.lock();
     }
-    log::Debug("stage started", {{"target", config_.name}, {"concurrency", stage.level}});
-    RunStage(stage);
-    index = (index + 1) % config_.load.concurrency.size();
+    if (sweep && !stopping_) {
+      idle_ = true;
+      WaitUntil(lock, sweep_start + config_.schedule.interval_ns);
+      idle_ = false;
+    }
   }
 }
 
 void TargetProber::RunStage(const Stage& stage) {
-  for (int i = 0; i < stage.level; ++i) SubmitOne(stage);
   std::unique_lock<std::mutex> lock(mu_);
-  // Run the stage: wake for its end, for delayed (backed-off) slots, and for Stop().
-  while (!stopping_) {
-    const MonoNanos now = clock_.Now();
-    if (now >= stage.end) break;
-    MonoNanos wake = stage.end;
-    std::vector<Delayed> due;
-    for (auto it = delayed_.begin(); it != delayed_.end();) {
-      if (it->due <= now) {
-        due.push_back(*it);
-        it = delayed_.erase(it);
-      } else {
-        wake = std::min(wake, it->due);
-        ++it;
-      }
+  if (stopping_) return;
+  stage_ = stage;
+  accepting_ = true;
+  tasks_.clear();
+  waiting_arrivals_.clear();
+  if (stage.level.open_loop()) {
+    tasks_.emplace(stage.start, Task{stage.id, true});
+  } else {
+    for (int i = 0; i < stage.level.concurrency; ++i) {
+      tasks_.emplace(stage.start, Task{stage.id, false});
     }
-    if (!due.empty()) {
-      lock.unlock();
-      for (const Delayed& d : due) {
-        if (d.stage_id == stage.id) SubmitOne(stage);
+  }
+  bool measuring = false;
+  MonoNanos now = clock_.Now();
+  while (!stopping_) {
+    now = clock_.Now();
+    if (!measuring && now >= stage.warmup_end) {
+      measuring = true;
+      if (observer_ != nullptr) {
+        lock.unlock();
+        observer_->MeasuringStarted(config_.name, stage.level, stage.warmup_end);
+        lock.lock();
       }
-      lock.lock();
       continue;
     }
-    cv_.wait_for(lock, std::chrono::nanoseconds(std::min(wake - now, kMaxWaitSliceNs)));
+    if (now >= stage.end) break;
+    RunDueTasks(lock, stage, now);
+    MonoNanos wake = stage.end;
+    if (!measuring) wake = std::min(wake, stage.warmup_end);
+    if (!tasks_.empty()) wake = std::min(wake, tasks_.begin()->first);
+    now = clock_.Now();
+    if (wake > now) cv_.wait_for(lock, Slice(wake - now));
   }
   // Drain: no new requests; in-flight ones end within their timeouts.
   accepting_ = false;
-  delayed_.clear();
+  tasks_.clear();
+  waiting_arrivals_.clear();
+  if (measuring && observer_ != nullptr) {
+    lock.unlock();
+    observer_->MeasuringStopped(config_.name, stage.level, std::min(now, stage.end));
+    lock.lock();
+  }
   cv_.wait(lock, [this] { return inflight_ == 0 || stopping_; });
 }
 
-void TargetProber::SubmitOne(const Stage& stage) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!accepting_ || stage_.id != stage.id) return;
-    ++inflight_;
+void TargetProber::RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& stage,
+                               MonoNanos now) {
+  std::vector<MonoNanos> launches;  // intended start of each request to launch (-1: closed)
+  while (!tasks_.empty() && tasks_.begin()->first <= now) {
+    const MonoNanos due = tasks_.begin()->first;
+    const Task task = tasks_.begin()->second;
+    tasks_.erase(tasks_.begin());
+    if (task.stage_id != stage.id) continue;
+    if (task.arrival) {
+      tasks_.emplace(NextArrival(due, stage.level.rate), task);
+      if (now < backoff_until_) continue;  // skipped: the target is backing off
+      if (inflight_ + static_cast<int64_t>(launches.size()) >= config_.load.max_inflight) {
+        waiting_arrivals_.push_back(due);
+        ++inflight_limit_reached_;
+        continue;
+      }
+      if (!budget_.TryStart(now)) continue;
+      launches.push_back(due);
+    } else {
+      if (now < backoff_until_) {
+        tasks_.emplace(backoff_until_, task);
+        continue;
+      }
+      if (!budget_.TryStart(now)) {
+        tasks_.emplace(budget_.hour_end(), task);
+        continue;
+      }
+      launches.push_back(-1);
+    }
   }
+  if (budget_.exhausted(now) && !budget_logged_) {
+    budget_logged_ = true;
+    log::Warn("hourly budget exhausted: pausing until the hour rolls",
+              {{"target", config_.name},
+               {"max_requests_per_hour", config_.budget.max_requests_per_hour},
+               {"max_output_tokens_per_hour", config_.budget.max_output_tokens_per_hour},
+               {"resumes_in", FormatDuration((budget_.hour_end() - now) / kNanosPerSecond *
+                                             kNanosPerSecond)}});
+  } else if (budget_logged_ && !budget_.exhausted(now)) {
+    budget_logged_ = false;
+    log::Info("hourly budget renewed: probing resumes", {{"target", config_.name}});
+  }
+  if (launches.empty()) return;
+  inflight_ += static_cast<int64_t>(launches.size());
+  lock.unlock();
+  for (MonoNanos intended : launches) Submit(stage, intended);
+  lock.lock();
+}
+
+void TargetProber::Submit(const Stage& stage, MonoNanos t_intended) {
+  // inflight_ was already incremented by the caller, under the lock.
   Prompt prompt = prompts_.Next();
   RequestInputs inputs;
   inputs.target = &config_;
@@ -143,8 +242,9 @@ void TargetProber::SubmitOne(const Stage& stage) {
   inputs.bearer_token = bearer_token_;
   HttpRequestSpec spec = dialect_.BuildRequest(inputs);
   auto request = std::make_shared<ProbeRequest>(
-      dialect_, config_.timeouts, LevelId::Concurrency(stage.level), stage.warmup_end, prompt.estimated_tokens,
-      clock_.Now(), [this, stage](RequestResult&& r) { OnDone(stage, std::move(r)); });
+      dialect_, config_.timeouts, stage.level, stage.warmup_end, t_intended,
+      prompt.estimated_tokens, clock_.Now(),
+      [this, stage](RequestResult&& r) { OnDone(stage, std::move(r)); });
   transport_->Submit(std::move(spec), std::move(request));
 }
 
@@ -152,45 +252,62 @@ void TargetProber::OnDone(const Stage& stage, RequestResult&& result) {
   const SeriesKey key{&config_.name, &config_.model};
   sink_.Record(key, result);
   const bool ok = result.outcome == Outcome::kSuccess;
-  bool resubmit_now = false;
+  const bool canceled = result.outcome == Outcome::kCanceled;
+  MonoNanos launch = 0;
+  bool do_launch = false;
   std::string previous;
   int64_t failures = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const MonoNanos now = clock_.Now();
     --inflight_;
     ++requests_done_;
     previous = last_outcome_;
     last_outcome_ = std::string(OutcomeName(result.outcome));
-    consecutive_failures_ = ok ? 0 : consecutive_failures_ + 1;
+    budget_.ChargeTokens(result.output_tokens);
+    if (ok) {
+      consecutive_failures_ = 0;
+      backoff_until_ = 0;
+    } else if (!canceled) {
+      ++consecutive_failures_;
+      backoff_until_ =
+          std::max(backoff_until_, now + BackoffNs(consecutive_failures_, result.retry_after_ns));
+    }
     failures = consecutive_failures_;
     if (accepting_ && stage_.id == stage.id) {
-      if (ok) {
-        resubmit_now = true;
-      } else {
-        delayed_.push_back(
-            {clock_.Now() + BackoffNs(consecutive_failures_, result.retry_after_ns), stage.id});
+      if (!stage.level.open_loop()) {
+        const MonoNanos due =
+            std::max(now + (ok ? config_.load.think_time_ns : 0), backoff_until_);
+        if (due <= now && budget_.TryStart(now)) {
+          do_launch = true;
+          launch = -1;
+        } else {
+          tasks_.emplace(due <= now ? budget_.hour_end() : due, Task{stage.id, false});
+        }
+      } else if (!waiting_arrivals_.empty() && now >= backoff_until_ && budget_.TryStart(now)) {
+        do_launch = true;
+        launch = waiting_arrivals_.front();  // starts late: latency counts from its due time
+        waiting_arrivals_.pop_front();
       }
+      if (do_launch) ++inflight_;
     }
   }
   cv_.notify_all();
-  if (!ok && result.outcome != Outcome::kCanceled) {
+  if (!ok && !canceled) {
     const std::string outcome(OutcomeName(result.outcome));
     const std::string detail = Redact(result.error_detail, bearer_token_);
-    if (previous != outcome) {
-      log::Warn("request failed", {{"target", config_.name},
-                                   {"outcome", outcome},
-                                   {"consecutive_failures", failures},
-                                   {"detail", detail}});
-    } else {
-      log::Debug("request failed", {{"target", config_.name},
-                                    {"outcome", outcome},
-                                    {"consecutive_failures", failures},
-                                    {"detail", detail}});
+    const auto level = previous != outcome ? log::Level::kWarn : log::Level::kDebug;
+    if (log::Enabled(level)) {
+      log::Write(level, "request failed",
+                 {{"target", config_.name},
+                  {"outcome", outcome},
+                  {"consecutive_failures", failures},
+                  {"detail", detail}});
     }
   } else if (ok && !previous.empty() && previous != "success") {
     log::Info("requests succeed again", {{"target", config_.name}});
   }
-  if (resubmit_now) SubmitOne(stage);
+  if (do_launch) Submit(stage, launch);
 }
 
 int64_t TargetProber::BackoffNs(int64_t consecutive_failures, int64_t retry_after_ns) {
@@ -201,6 +318,15 @@ int64_t TargetProber::BackoffNs(int64_t consecutive_failures, int64_t retry_afte
   return std::max(backoff, retry_after_ns);
 }
 
+MonoNanos TargetProber::NextArrival(MonoNanos after, double rate) {
+  const double mean_ns = 1e9 / rate;
+  if (config_.load.arrival == Arrival::kConstant) {
+    return after + std::max<int64_t>(1, static_cast<int64_t>(mean_ns));
+  }
+  std::exponential_distribution<double> gap(1.0 / mean_ns);  // under mu_
+  return after + std::max<int64_t>(1, static_cast<int64_t>(gap(rng_)));
+}
+
 TargetStatus TargetProber::Status() const {
   std::lock_guard<std::mutex> lock(mu_);
   TargetStatus s;
@@ -208,14 +334,20 @@ TargetStatus TargetProber::Status() const {
   s.model = config_.model;
   s.api = ApiKindName(config_.api);
   const MonoNanos now = clock_.Now();
-  const bool running = started_ && !stopping_;
-  s.stage_concurrency = running ? stage_.level : 0;
-  s.draining = running && !accepting_;
-  s.in_warmup = running && accepting_ && now < stage_.warmup_end;
-  s.stage_elapsed_ns = running ? now - stage_.start : 0;
+  s.running = started_ && !stopping_ && !idle_ && stage_.id != 0;
+  if (s.running) {
+    s.level = stage_.level;
+    s.draining = !accepting_;
+    s.in_warmup = accepting_ && now < stage_.warmup_end;
+    s.stage_elapsed_ns = now - stage_.start;
+  }
+  s.idle = idle_;
+  s.budget_exhausted = budget_.exhausted(now);
   s.inflight = inflight_;
   s.requests_done = requests_done_;
   s.consecutive_failures = consecutive_failures_;
+  s.backoff_remaining_ns = std::max<int64_t>(0, backoff_until_ - now);
+  s.inflight_limit_reached = inflight_limit_reached_;
   s.last_outcome = last_outcome_;
   return s;
 }

@@ -1,14 +1,26 @@
-// The continuous closed-loop prober of one target. At level C exactly C requests are in flight
-// back to back; stages cycle through the configured levels forever. A request belongs to the
-// stage it started in; at a stage's end no new request is issued and the next stage starts once
-// the in-flight ones have finished (drained), so every measurement ran at its level. Requests
-// that start in the first `warmup` of a stage are counted but flagged as warm-up.
-// A failed request delays its slot's next request: exponential backoff with jitter from 100 ms
-// up to 30 s (or the server's Retry-After), reset by a success.
+// The continuous prober of one target. It runs stages, one per configured level, in order:
+//  - closed loop (load.mode concurrency): at level C exactly C requests are in flight, each slot
+//    issuing its next request when the previous ends (after load.think_time, if any);
+//  - open loop (load.mode rate): requests are due at a rate (Poisson or constant arrivals) and
+//    start when due whatever is in flight, up to load.max_inflight; a due request that finds the
+//    cap reached waits for a free slot and starts late (its intended start is kept, so latency
+//    from the intended start includes the wait: no coordinated omission).
+// A request belongs to the stage it started in. At a stage's end no new request is issued and
+// the next stage starts once the in-flight ones have finished (drained), so every measurement
+// ran at its level. Requests starting in the first load.warmup of a stage are flagged warm-up.
+// Schedule: continuous (stages back to back forever) or sweep (every schedule.interval, each
+// level once, then idle). With schedule.random_start the first sweep waits a random part of
+// the interval, so many targets do not fire in step.
+// Failures: a failed request puts the target in backoff (exponential with jitter from 100 ms to
+// 30 s, or the server's Retry-After), reset by a success; closed-loop slots wait it out, open-loop
+// arrivals due during it are skipped. Budget: when an hourly cap is reached the target pauses
+// until the hour rolls (HourlyBudget.h).
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -18,9 +30,12 @@
 
 #include "common/Clock.h"
 #include "config/Config.h"
+#include "load/HourlyBudget.h"
 #include "load/PromptGenerator.h"
 #include "protocol/Dialect.h"
+#include "stats/LevelId.h"
 #include "stats/ResultSink.h"
+#include "stats/StageObserver.h"
 #include "transport/Transport.h"
 
 namespace llmprobe {
@@ -30,21 +45,26 @@ struct TargetStatus {
   std::string name;
   std::string model;
   std::string api;
-  int stage_concurrency = 0;  // level of the running stage; 0 when stopped
+  LevelId level;              // level of the running stage (concurrency 0 when none)
+  bool running = false;       // a stage runs (or drains)
   bool draining = false;      // stage over, waiting for in-flight requests
   bool in_warmup = false;
+  bool idle = false;          // sweep schedule: between sweeps (or waiting for the start offset)
+  bool budget_exhausted = false;
   int64_t stage_elapsed_ns = 0;
   int64_t inflight = 0;
   int64_t requests_done = 0;
   int64_t consecutive_failures = 0;
+  int64_t backoff_remaining_ns = 0;
+  int64_t inflight_limit_reached = 0;  // open loop: due requests that found the cap reached
   std::string last_outcome;  // "" before the first result
 };
 
-// Start/Stop/Status are thread-safe. The sink and clock must outlive the prober.
+// Start/Stop/Status are thread-safe. The sink, observer and clock must outlive the prober.
 class TargetProber {
  public:
   TargetProber(TargetConfig config, std::string bearer_token, std::unique_ptr<Transport> transport,
-               ResultSink& sink, const Clock& clock);
+               ResultSink& sink, StageObserver* observer, const Clock& clock, uint64_t seed);
   ~TargetProber();  // Stop(0)
   TargetProber(const TargetProber&) = delete;
   TargetProber& operator=(const TargetProber&) = delete;
@@ -60,27 +80,34 @@ class TargetProber {
  private:
   struct Stage {
     uint64_t id = 0;
-    int level = 0;
+    LevelId level;
     MonoNanos start = 0;
     MonoNanos warmup_end = 0;
     MonoNanos end = 0;
   };
-  struct Delayed {
-    MonoNanos due;
+  // Something the scheduler thread must do at `due`: start a closed-loop slot's next request,
+  // or an open-loop arrival (intended start = due).
+  struct Task {
     uint64_t stage_id;
+    bool arrival;
   };
 
   void Run();
+  bool WaitUntil(std::unique_lock<std::mutex>& lock, MonoNanos t);  // false if stopping
   void RunStage(const Stage& stage);
-  void SubmitOne(const Stage& stage);
+  void RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& stage, MonoNanos now);
+  void Submit(const Stage& stage, MonoNanos t_intended);
   void OnDone(const Stage& stage, RequestResult&& result);
   int64_t BackoffNs(int64_t consecutive_failures, int64_t retry_after_ns);
+  MonoNanos NextArrival(MonoNanos after, double rate);
+  std::vector<LevelId> Levels() const;
 
   const TargetConfig config_;
   const std::string bearer_token_;  // secret: never logged
   const Dialect& dialect_;
   std::unique_ptr<Transport> transport_;
   ResultSink& sink_;
+  StageObserver* const observer_;  // may be null
   const Clock& clock_;
   PromptGenerator prompts_;
 
@@ -89,12 +116,18 @@ class TargetProber {
   bool started_ = false;
   bool stopping_ = false;
   bool accepting_ = false;
+  bool idle_ = false;
   Stage stage_;
   int64_t inflight_ = 0;
   int64_t requests_done_ = 0;
   int64_t consecutive_failures_ = 0;
+  MonoNanos backoff_until_ = 0;
+  int64_t inflight_limit_reached_ = 0;
   std::string last_outcome_;
-  std::vector<Delayed> delayed_;  // failed slots waiting for their backoff
+  std::multimap<MonoNanos, Task> tasks_;  // by due time
+  std::deque<MonoNanos> waiting_arrivals_;  // open loop: due but over max_inflight (intended)
+  HourlyBudget budget_;
+  bool budget_logged_ = false;
   std::mt19937_64 rng_;
   std::thread thread_;
 };

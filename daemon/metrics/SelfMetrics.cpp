@@ -48,7 +48,8 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   for (const TargetStatus& s : status_()) {
     inflight.metric.push_back(
         Value(static_cast<double>(s.inflight), {{metric::kLabelTarget, s.name}}));
-    stage.metric.push_back(Value(s.stage_concurrency, {{metric::kLabelTarget, s.name}}));
+    stage.metric.push_back(Value(s.running && !s.level.open_loop() ? s.level.concurrency : 0,
+                                 {{metric::kLabelTarget, s.name}}));
   }
   out.push_back(std::move(inflight));
   out.push_back(std::move(stage));

@@ -50,6 +50,7 @@
 #include "config/Config.h"
 #include "stats/LevelId.h"
 #include "stats/ResultSink.h"
+#include "stats/StageObserver.h"
 
 namespace llmprobe {
 
@@ -111,7 +112,7 @@ struct RollingTargetSnapshot {
   std::vector<SloStatus> slos;               // configured SLOs only, in SloKind order
 };
 
-class RollingStats final : public ResultSink {
+class RollingStats final : public ResultSink, public StageObserver {
  public:
   // `slices` per window (the window's time resolution); clock not owned.
   explicit RollingStats(const Clock& clock, int slices = 20);
@@ -127,8 +128,8 @@ class RollingStats final : public ResultSink {
 
   // The level's stage entered / left its measuring phase at real time t. Unknown targets are
   // ignored; a level is created on its first MeasuringStarted.
-  void MeasuringStarted(const std::string& target, const LevelId& level, MonoNanos t);
-  void MeasuringStopped(const std::string& target, const LevelId& level, MonoNanos t);
+  void MeasuringStarted(const std::string& target, const LevelId& level, MonoNanos t) override;
+  void MeasuringStopped(const std::string& target, const LevelId& level, MonoNanos t) override;
 
   void Record(const SeriesKey& key, const RequestResult& result) override;
 

@@ -43,15 +43,17 @@ std::string RenderLandingPage(const std::vector<TargetStatus>& targets) {
   h += "<ul><li><a href=\"metrics\">Metrics</a></li><li><a href=\"-/healthy\">Health</a></li>"
        "<li><a href=\"-/ready\">Readiness</a></li></ul>\n";
   h += "<h2>Targets</h2>\n<table><tr><th>Target</th><th>Model</th><th>API</th>"
-       "<th>Stage (concurrency)</th><th>Phase</th><th>In flight</th><th>Requests</th>"
+       "<th>Stage</th><th>Phase</th><th>In flight</th><th>Requests</th>"
        "<th>Last outcome</th></tr>\n";
   for (const TargetStatus& t : targets) {
-    std::string phase = t.stage_concurrency == 0 ? "stopped"
-                        : t.draining             ? "draining"
-                        : t.in_warmup            ? "warm-up"
-                                                 : "measuring";
+    std::string phase = t.idle                ? "idle"
+                        : !t.running           ? "stopped"
+                        : t.budget_exhausted   ? "budget exhausted"
+                        : t.draining           ? "draining"
+                        : t.in_warmup          ? "warm-up"
+                                               : "measuring";
     h += "<tr><td>" + HtmlEscape(t.name) + "</td><td>" + HtmlEscape(t.model) + "</td><td>" +
-         HtmlEscape(t.api) + "</td><td>" + std::to_string(t.stage_concurrency) + "</td><td>" +
+         HtmlEscape(t.api) + "</td><td>" + (t.running ? std::string(t.level.LabelName()) + " " + t.level.LabelValue() : "-") + "</td><td>" +
          phase + " (" + FormatDuration(t.stage_elapsed_ns / kNanosPerMilli * kNanosPerMilli) +
          ")</td><td>" + std::to_string(t.inflight) + "</td><td>" +
          std::to_string(t.requests_done) + "</td><td>" + HtmlEscape(t.last_outcome) +

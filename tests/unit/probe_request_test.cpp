@@ -19,7 +19,7 @@ struct Harness {
   OpenAiChunkEncoder enc{ApiKind::kOpenAiChat, "chatcmpl-1", "m", 1700000000};
 
   explicit Harness(MonoNanos warmup_end = 0, ApiKind api = ApiKind::kOpenAiChat) {
-    req = std::make_unique<ProbeRequest>(DialectFor(api), timeouts, LevelId::Concurrency(4), warmup_end, 77, 0,
+    req = std::make_unique<ProbeRequest>(DialectFor(api), timeouts, LevelId::Concurrency(4), warmup_end, -1, 77, 0,
                                          [this](RequestResult&& r) { result = std::move(r); });
     req->OnStart(0);
   }
