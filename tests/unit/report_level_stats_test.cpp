@@ -10,7 +10,6 @@ using namespace llmprobe;
 using llmprobe::testing::Schedule;
 using llmprobe::testing::ScheduledLevel;
 using llmprobe::testing::ScheduledReport;
-using llmprobe::testing::ScheduledRequest;
 
 namespace {
 

@@ -23,6 +23,10 @@ struct Schedule {
   int64_t warmup_ns = 5 * kNanosPerSecond;
   int64_t measure_ns = 600 * kNanosPerSecond;
   int64_t input_tokens = 128;
+  // 0: every request exactly on the schedule. > 0: request i's TTFT and TPOT are stretched by
+  // a factor 1 + jitter * u_i, u_i in [0, 1) from a fixed pseudo-random sequence (realistic
+  // spreads for example outputs; the statistics are then no longer exact).
+  double jitter = 0;
 
   int64_t DurationNs() const { return ttft_ns + (tokens - 1) * tpot_ns; }
   MonoNanos MeasureStart() const { return t0 + warmup_ns; }
@@ -33,8 +37,11 @@ struct Schedule {
   }
 };
 
-// One successful request on the schedule starting at `start`.
-inline RequestResult ScheduledRequest(const Schedule& s, MonoNanos start) {
+// One successful request on the schedule starting at `start`; `u` in [0, 1) scales the jitter.
+inline RequestResult ScheduledRequest(const Schedule& base, MonoNanos start, double u = 0) {
+  Schedule s = base;
+  s.ttft_ns = static_cast<int64_t>(static_cast<double>(s.ttft_ns) * (1 + s.jitter * u));
+  s.tpot_ns = static_cast<int64_t>(static_cast<double>(s.tpot_ns) * (1 + s.jitter * u * u));
   RequestResult r;
   r.outcome = Outcome::kSuccess;
   r.level = LevelId::Concurrency(s.concurrency);
@@ -59,10 +66,16 @@ inline RequestResult ScheduledRequest(const Schedule& s, MonoNanos start) {
 inline std::vector<RequestResult> ScheduledLevel(const Schedule& s) {
   std::vector<RequestResult> out;
   const int64_t d = s.DurationNs();
+  uint64_t state = 0x2545F4914F6CDD1DULL;  // xorshift64: the same sequence on every platform
   for (int slot = 0; slot < s.concurrency; ++slot) {
-    for (MonoNanos start = s.t0 + slot * d / s.concurrency; start < s.MeasureEnd(); start += d) {
-      RequestResult r = ScheduledRequest(s, start);
+    for (MonoNanos start = s.t0 + slot * d / s.concurrency; start < s.MeasureEnd();) {
+      state ^= state << 13;
+      state ^= state >> 7;
+      state ^= state << 17;
+      const double u = static_cast<double>(state >> 11) / 9007199254740992.0;  // 2^53
+      RequestResult r = ScheduledRequest(s, start, u);
       r.warmup = start < s.MeasureStart();
+      start = r.timing.t_last_token;  // the slot's next request starts at once
       out.push_back(std::move(r));
     }
   }
@@ -78,8 +91,9 @@ inline LevelReport ScheduledReport(const Schedule& s, const SloConfig& slo = {})
 // A sweep over concurrency 1, 2, 4, 8, 16 of a batching server: TTFT and TPOT grow with the
 // batch. ttft(c) = 100 ms * (1 + c/8), tpot(c) = 20 ms * (1 + c/16), 64 tokens; latency
 // 1.451 s, 1.5425 s, 1.725 s, 2.09 s, 2.82 s.
-inline Schedule SweepLevel(int c, int64_t measure_ns = 120 * kNanosPerSecond) {
+inline Schedule SweepLevel(int c, int64_t measure_ns = 120 * kNanosPerSecond, double jitter = 0) {
   Schedule s;
+  s.jitter = jitter;
   s.concurrency = c;
   s.ttft_ns = 100 * kNanosPerMilli * (8 + c) / 8;
   s.tpot_ns = 20 * kNanosPerMilli * (16 + c) / 16;
@@ -87,9 +101,12 @@ inline Schedule SweepLevel(int c, int64_t measure_ns = 120 * kNanosPerSecond) {
   return s;
 }
 
-inline std::vector<LevelReport> SweepReports(int64_t measure_ns = 120 * kNanosPerSecond) {
+inline std::vector<LevelReport> SweepReports(int64_t measure_ns = 120 * kNanosPerSecond,
+                                             double jitter = 0, const SloConfig& slo = {}) {
   std::vector<LevelReport> levels;
-  for (int c : {1, 2, 4, 8, 16}) levels.push_back(ScheduledReport(SweepLevel(c, measure_ns)));
+  for (int c : {1, 2, 4, 8, 16}) {
+    levels.push_back(ScheduledReport(SweepLevel(c, measure_ns, jitter), slo));
+  }
   return levels;
 }
 
