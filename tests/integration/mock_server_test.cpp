@@ -308,6 +308,7 @@ TEST_CASE("mock: /v1/models, /health and OpenAI-style errors") {
                "max_tokens");
   expect_error("POST", "/v1/completions", R"({"model":"m","prompt":"x","stream":"yes"})", 400,
                "stream");
+  expect_error("POST", "/v1/completions", std::string((1 << 20) + 1, ' '), 413, "too large");
   expect_error("GET", "/v1/nope", "", 404, "/v1/nope");
   expect_error("POST", "/v2/chat/completions", "{}", 404, "Unknown request URL");
 }
