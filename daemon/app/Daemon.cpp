@@ -11,10 +11,18 @@
 namespace llmprobe {
 namespace {
 
-std::vector<ResultSink*> Sinks(ProbeMetrics* metrics, ResultSink* extra) {
-  std::vector<ResultSink*> v{metrics};
+std::vector<ResultSink*> Sinks(ProbeMetrics* metrics, RollingStats* rolling, ResultSink* extra) {
+  std::vector<ResultSink*> v{metrics, rolling};
   if (extra != nullptr) v.push_back(extra);
   return v;
+}
+
+// The currency of the cost estimate: the first priced target's (the loader requires one).
+std::string CostCurrency(const Config& config) {
+  for (const TargetConfig& t : config.targets) {
+    if (t.budget.priced()) return t.budget.currency;
+  }
+  return "USD";
 }
 
 double UnixNow() {
@@ -28,9 +36,11 @@ Daemon::Daemon(Config config, DaemonOptions options, const Clock& clock)
     : config_(std::move(config)),
       options_(std::move(options)),
       clock_(clock),
-      probe_metrics_(registry_),
+      probe_metrics_(registry_, CostCurrency(config_)),
+      rolling_(clock),
+      rolling_metrics_(rolling_),
       self_metrics_([this] { return TargetStatuses(); }),
-      sink_(Sinks(&probe_metrics_, options_.extra_sink)),
+      sink_(Sinks(&probe_metrics_, &rolling_, options_.extra_sink)),
       web_(WebRoutes{[this] { return RenderMetrics(); }, [this] { return running_.load(); },
                      [this] { return TargetStatuses(); }}) {}
 
@@ -45,9 +55,10 @@ Status Daemon::Start() {
     }
     Endpoint endpoint{target.url_parts, target.tls, target.timeouts.connect_ns};
     probe_metrics_.AddTarget(target);
+    rolling_.AddTarget(target.name, target.model, target.slo, target.load.window_ns);
     probers.push_back(std::make_unique<TargetProber>(
         target, std::move(token).value(), MakeHttplibTransport(endpoint, clock_), sink_,
-        /*observer=*/nullptr, clock_, std::random_device{}()));
+        &rolling_, clock_, std::random_device{}()));
   }
   probers_ = std::move(probers);
   if (Status s = web_.Start(options_.listen_address); !s.ok()) {
@@ -80,7 +91,7 @@ void Daemon::Stop() {
 }
 
 std::string Daemon::RenderMetrics() const {
-  return RenderExposition({&registry_, &self_metrics_, &process_collector_});
+  return RenderExposition({&registry_, &rolling_metrics_, &self_metrics_, &process_collector_});
 }
 
 std::vector<TargetStatus> Daemon::TargetStatuses() const {

@@ -16,8 +16,10 @@
 #include "load/TargetProber.h"
 #include "metrics/ProbeMetrics.h"
 #include "metrics/ProcessCollector.h"
+#include "metrics/RollingMetrics.h"
 #include "metrics/SelfMetrics.h"
 #include "stats/FanoutSink.h"
+#include "stats/RollingStats.h"
 #include "web/WebServer.h"
 
 namespace llmprobe {
@@ -44,6 +46,7 @@ class Daemon {
   int web_port() const { return web_.port(); }
   const std::string& web_address() const { return web_.bound_address(); }
   std::string RenderMetrics() const;
+  const RollingStats& rolling() const { return rolling_; }
   std::vector<TargetStatus> TargetStatuses() const;
 
  private:
@@ -52,6 +55,8 @@ class Daemon {
   const Clock& clock_;
   prometheus::Registry registry_;
   ProbeMetrics probe_metrics_;
+  RollingStats rolling_;
+  RollingMetrics rolling_metrics_;
   ProcessCollector process_collector_;
   SelfMetrics self_metrics_;
   FanoutSink sink_;

@@ -1,9 +1,11 @@
 #include "metrics/ProbeMetrics.h"
 
+#include <algorithm>
+#include <cmath>
 #include <mutex>
-#include <tuple>
 
 #include "metrics/MetricNames.h"
+#include "stats/RollingStats.h"  // SloKindName
 
 namespace llmprobe {
 namespace {
@@ -13,39 +15,131 @@ prometheus::Family<prometheus::Histogram>& Hist(prometheus::Registry& r, const c
   return prometheus::BuildHistogram().Name(name).Help(help).Register(r);
 }
 
-prometheus::Family<prometheus::Counter>& Count(prometheus::Registry& r, const char* name,
-                                               const char* help) {
-  return prometheus::BuildCounter().Name(std::string(name) + "_total").Help(help).Register(r);
+prometheus::Family<prometheus::Counter>& Count(prometheus::Registry& r, const std::string& name,
+                                               const std::string& help) {
+  return prometheus::BuildCounter().Name(name + "_total").Help(help).Register(r);
 }
 
-const std::vector<double>& Or(const std::vector<double>& v, const std::vector<double>& fallback) {
-  return v.empty() ? fallback : v;
+prometheus::Family<prometheus::Gauge>& Gauge(prometheus::Registry& r, const char* name,
+                                             const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r);
+}
+
+// Open-loop start delays: from 100 us (scheduler jitter) to minutes (overload).
+const std::vector<double>& StartDelayBuckets() {
+  static const std::vector<double> b = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                        0.25,   0.5,    1,     2.5,   5,    10,    30,    60};
+  return b;
 }
 
 }  // namespace
 
-ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
+struct ProbeMetrics::LevelSeries {
+  prometheus::Histogram* ttft;
+  prometheus::Histogram* ttfc;
+  prometheus::Histogram* ttfb;
+  prometheus::Histogram* tpot;
+  prometheus::Histogram* itl;
+  prometheus::Histogram* duration;
+  prometheus::Histogram* start_delay;         // open loop only
+  prometheus::Histogram* scheduled_ttft;      // open loop only
+  prometheus::Histogram* scheduled_duration;  // open loop only
+  prometheus::Counter* output_tokens;
+  prometheus::Counter* input_tokens;
+  prometheus::Counter* mismatches;
+  prometheus::Counter* good;
+  prometheus::Counter* slo_ttft;      // null when the target has no such threshold
+  prometheus::Counter* slo_tpot;
+  prometheus::Counter* slo_duration;
+  std::map<int, prometheus::Counter*> by_outcome;  // guarded by mu_ (created on first use)
+};
+
+ProbeMetrics::ProbeMetrics(prometheus::Registry& registry, const std::string& currency)
     : ttft_(Hist(registry, metric::kTtft, metric::kTtftHelp)),
       ttfc_(Hist(registry, metric::kTtfc, metric::kTtfcHelp)),
       ttfb_(Hist(registry, metric::kTtfb, metric::kTtfbHelp)),
       tpot_(Hist(registry, metric::kTpot, metric::kTpotHelp)),
       itl_(Hist(registry, metric::kItl, metric::kItlHelp)),
       duration_(Hist(registry, metric::kDuration, metric::kDurationHelp)),
+      start_delay_(Hist(registry, metric::kStartDelay, metric::kStartDelayHelp)),
+      scheduled_ttft_(Hist(registry, metric::kScheduledTtft, metric::kScheduledTtftHelp)),
+      scheduled_duration_(
+          Hist(registry, metric::kScheduledDuration, metric::kScheduledDurationHelp)),
       requests_(Count(registry, metric::kRequests, metric::kRequestsHelp)),
       output_tokens_(Count(registry, metric::kOutputTokens, metric::kOutputTokensHelp)),
       input_tokens_(Count(registry, metric::kInputTokens, metric::kInputTokensHelp)),
-      mismatches_(Count(registry, metric::kTokenMismatches, metric::kTokenMismatchesHelp)) {}
+      mismatches_(Count(registry, metric::kTokenMismatches, metric::kTokenMismatchesHelp)),
+      good_(Count(registry, metric::kGoodRequests, metric::kGoodRequestsHelp)),
+      slo_good_(Count(registry, metric::kSloGoodRequests, metric::kSloGoodRequestsHelp)),
+      cost_(Count(registry, metric::kEstimatedCost,
+                  std::string(metric::kEstimatedCostHelpPrefix) + currency + ".")),
+      slo_threshold_(Gauge(registry, metric::kSloThreshold,
+                           "SLO threshold of the target: seconds for latency SLOs, the largest "
+                           "acceptable failed-request ratio for error_ratio.")),
+      slo_objective_(Gauge(registry, metric::kSloObjective,
+                           "Fraction of requests that must meet the SLO (error_ratio: 1 - the "
+                           "largest acceptable failed-request ratio).")) {}
+
+ProbeMetrics::~ProbeMetrics() = default;
+
+std::vector<double> ProbeMetrics::WithThresholds(const std::vector<double>& configured,
+                                                 const std::vector<double>& defaults,
+                                                 std::vector<int64_t> thresholds_ns) {
+  std::vector<double> b = configured.empty() ? defaults : configured;
+  for (int64_t ns : thresholds_ns) {
+    if (ns <= 0) continue;
+    const double s = NanosToSeconds(ns);
+    // Exact duplicates only: a threshold must be the very boundary queried as le="<s>".
+    if (std::find(b.begin(), b.end(), s) == b.end()) b.push_back(s);
+  }
+  std::sort(b.begin(), b.end());
+  return b;
+}
 
 void ProbeMetrics::AddTarget(const TargetConfig& target) {
+  TargetInfo info;
+  const SloConfig& slo = target.slo;
+  info.ttft_buckets = WithThresholds(target.buckets.time_to_first_token, DefaultTtftBuckets(),
+                                     {slo.time_to_first_token_ns});
+  info.tpot_buckets = WithThresholds(target.buckets.time_per_output_token, DefaultTpotBuckets(),
+                                     {slo.time_per_output_token_ns});
+  info.duration_buckets = WithThresholds(target.buckets.request_duration,
+                                         DefaultRequestDurationBuckets(),
+                                         {slo.request_duration_ns});
+  info.slo = slo;
+  info.prices = target.budget;
+  if (target.budget.priced()) {
+    info.cost = &cost_.Add({{metric::kLabelModel, target.model},
+                            {metric::kLabelTarget, target.name}});
+  }
+  const std::pair<SloKind, int64_t> latency[] = {
+      {SloKind::kTimeToFirstToken, slo.time_to_first_token_ns},
+      {SloKind::kTimePerOutputToken, slo.time_per_output_token_ns},
+      {SloKind::kRequestDuration, slo.request_duration_ns}};
+  for (const auto& [kind, ns] : latency) {
+    if (ns <= 0) continue;
+    const prometheus::Labels l{{metric::kLabelSlo, std::string(SloKindName(kind))},
+                               {metric::kLabelTarget, target.name}};
+    slo_threshold_.Add(l).Set(NanosToSeconds(ns));
+    slo_objective_.Add(l).Set(slo.objective);
+  }
+  if (slo.error_ratio >= 0) {
+    const prometheus::Labels l{{metric::kLabelSlo, std::string(SloKindName(SloKind::kErrorRatio))},
+                               {metric::kLabelTarget, target.name}};
+    slo_threshold_.Add(l).Set(slo.error_ratio);
+    slo_objective_.Add(l).Set(1 - slo.error_ratio);
+  }
   {
     std::unique_lock<std::shared_mutex> lock(mu_);
-    buckets_[target.name] = TargetBuckets{
-        Or(target.buckets.time_to_first_token, DefaultTtftBuckets()),
-        Or(target.buckets.time_per_output_token, DefaultTpotBuckets()),
-        Or(target.buckets.request_duration, DefaultRequestDurationBuckets())};
+    targets_[target.name] = std::move(info);
   }
-  for (int c : target.load.concurrency) {
-    const LevelId level = LevelId::Concurrency(c);
+  std::vector<LevelId> levels;
+  if (target.load.mode == LoadMode::kRate) {
+    for (double r : target.load.rate) levels.push_back(LevelId::Rate(r));
+  } else {
+    for (int c : target.load.concurrency) levels.push_back(LevelId::Concurrency(c));
+  }
+  for (const LevelId& level : levels) {
     LevelSeries& s = Series(target.name, target.model, level);
     OutcomeCounter(s, target.name, target.model, level, Outcome::kSuccess);
   }
@@ -62,17 +156,41 @@ ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target,
   std::unique_lock<std::shared_mutex> lock(mu_);
   auto it = series_.find(key);
   if (it != series_.end()) return *it->second;
-  const TargetBuckets& b = buckets_.try_emplace(target, TargetBuckets{DefaultTtftBuckets(),
-                                                                      DefaultTpotBuckets(),
-                                                                      DefaultRequestDurationBuckets()})
-                               .first->second;
+  const TargetInfo& info = targets_.try_emplace(target).first->second;
+  const auto& ttft_b = info.ttft_buckets.empty() ? DefaultTtftBuckets() : info.ttft_buckets;
+  const auto& tpot_b = info.tpot_buckets.empty() ? DefaultTpotBuckets() : info.tpot_buckets;
+  const auto& dur_b =
+      info.duration_buckets.empty() ? DefaultRequestDurationBuckets() : info.duration_buckets;
   const prometheus::Labels labels{{metric::kLabelTarget, target},
                                   {metric::kLabelModel, model},
                                   {level.LabelName(), level.LabelValue()}};
-  auto s = std::make_unique<LevelSeries>(LevelSeries{
-      &ttft_.Add(labels, b.ttft), &ttfc_.Add(labels, b.ttft), &ttfb_.Add(labels, b.ttft),
-      &tpot_.Add(labels, b.tpot), &itl_.Add(labels, b.tpot), &duration_.Add(labels, b.duration),
-      &output_tokens_.Add(labels), &input_tokens_.Add(labels), &mismatches_.Add(labels), {}});
+  auto slo_counter = [&](SloKind kind, int64_t threshold) -> prometheus::Counter* {
+    if (threshold <= 0) return nullptr;
+    prometheus::Labels l = labels;
+    l[metric::kLabelSlo] = std::string(SloKindName(kind));
+    return &slo_good_.Add(l);
+  };
+  auto s = std::make_unique<LevelSeries>();
+  s->ttft = &ttft_.Add(labels, ttft_b);
+  s->ttfc = &ttfc_.Add(labels, ttft_b);
+  s->ttfb = &ttfb_.Add(labels, ttft_b);
+  s->tpot = &tpot_.Add(labels, tpot_b);
+  s->itl = &itl_.Add(labels, tpot_b);
+  s->duration = &duration_.Add(labels, dur_b);
+  if (level.open_loop()) {
+    s->start_delay = &start_delay_.Add(labels, StartDelayBuckets());
+    s->scheduled_ttft = &scheduled_ttft_.Add(labels, ttft_b);
+    s->scheduled_duration = &scheduled_duration_.Add(labels, dur_b);
+  } else {
+    s->start_delay = s->scheduled_ttft = s->scheduled_duration = nullptr;
+  }
+  s->output_tokens = &output_tokens_.Add(labels);
+  s->input_tokens = &input_tokens_.Add(labels);
+  s->mismatches = &mismatches_.Add(labels);
+  s->good = &good_.Add(labels);
+  s->slo_ttft = slo_counter(SloKind::kTimeToFirstToken, info.slo.time_to_first_token_ns);
+  s->slo_tpot = slo_counter(SloKind::kTimePerOutputToken, info.slo.time_per_output_token_ns);
+  s->slo_duration = slo_counter(SloKind::kRequestDuration, info.slo.request_duration_ns);
   LevelSeries& ref = *s;
   series_.emplace(std::move(key), std::move(s));
   return ref;
@@ -98,15 +216,50 @@ prometheus::Counter& ProbeMetrics::OutcomeCounter(LevelSeries& s, const std::str
   return *it->second;
 }
 
+void ProbeMetrics::RecordSlo(LevelSeries& s, const TargetInfo& info, const RequestResult& r) {
+  const TimingRecord& t = r.timing;
+  bool good = true;
+  auto check = [&](prometheus::Counter* counter, int64_t threshold_ns, std::optional<double> v) {
+    if (threshold_ns <= 0) return;
+    if (!v) return;  // undefined measure (e.g. TPOT of a 1-token answer): no verdict
+    const bool within = *v <= static_cast<double>(threshold_ns);
+    if (within && counter != nullptr) counter->Increment();
+    good = good && within;
+  };
+  auto as_double = [](std::optional<int64_t> v) -> std::optional<double> {
+    if (!v) return std::nullopt;
+    return static_cast<double>(*v);
+  };
+  check(s.slo_ttft, info.slo.time_to_first_token_ns, as_double(t.TimeToFirstTokenNs()));
+  check(s.slo_tpot, info.slo.time_per_output_token_ns, t.TimePerOutputTokenNs(r.output_tokens));
+  check(s.slo_duration, info.slo.request_duration_ns, as_double(t.RequestDurationNs()));
+  if (good) s.good->Increment();
+}
+
 void ProbeMetrics::Record(const SeriesKey& key, const RequestResult& r) {
   LevelSeries& s = Series(*key.target, *key.model, r.level);
   OutcomeCounter(s, *key.target, *key.model, r.level, r.outcome).Increment();
   s.output_tokens->Increment(static_cast<double>(r.output_tokens));
   s.input_tokens->Increment(static_cast<double>(r.input_tokens));
+  const TargetInfo* info = nullptr;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = targets_.find(*key.target);
+    if (it != targets_.end()) info = &it->second;  // entries are never erased
+  }
+  if (info != nullptr && info->cost != nullptr) {
+    info->cost->Increment(
+        (static_cast<double>(r.input_tokens) * info->prices.input_price_per_million +
+         static_cast<double>(r.output_tokens) * info->prices.output_price_per_million) /
+        1e6);
+  }
+  const TimingRecord& t = r.timing;
+  if (s.start_delay != nullptr && t.t_start >= 0 && t.t_intended >= 0) {
+    s.start_delay->Observe(NanosToSeconds(std::max<int64_t>(0, t.t_start - t.t_intended)));
+  }
   if (r.outcome != Outcome::kSuccess) return;
   if (r.token_count_mismatch) s.mismatches->Increment();
   if (r.warmup) return;  // warm-up is counted above but kept out of latency histograms
-  const TimingRecord& t = r.timing;
   if (auto v = t.TimeToFirstTokenNs()) s.ttft->Observe(NanosToSeconds(*v));
   if (auto v = t.TimeToFirstContentNs()) s.ttfc->Observe(NanosToSeconds(*v));
   if (auto v = t.TimeToFirstByteNs()) s.ttfb->Observe(NanosToSeconds(*v));
@@ -116,6 +269,11 @@ void ProbeMetrics::Record(const SeriesKey& key, const RequestResult& r) {
     const double per_token = NanosToSeconds(g.gap_ns) / g.tokens;
     for (int32_t i = 0; i < g.tokens; ++i) s.itl->Observe(per_token);
   }
+  if (s.scheduled_ttft != nullptr && t.t_first_token >= 0) {
+    s.scheduled_ttft->Observe(NanosToSeconds(t.t_first_token - t.t_intended));
+    s.scheduled_duration->Observe(NanosToSeconds(t.t_last_token - t.t_intended));
+  }
+  if (info != nullptr) RecordSlo(s, *info, r);
 }
 
 }  // namespace llmprobe

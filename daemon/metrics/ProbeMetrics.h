@@ -1,16 +1,19 @@
 // The Prometheus side of request results: cumulative histograms and counters per target, model
-// and concurrency level, registered in a prometheus-cpp Registry. Implements ResultSink.
-// Record() is thread-safe and lock-free on the hot path after a level's series exist.
+// and level (`concurrency` or `rate` label), registered in a prometheus-cpp Registry; SLO
+// counters and per-target SLO and price gauges. Implements ResultSink. Record() is thread-safe;
+// after a level's series exist it only takes a shared lock for the lookup.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <shared_mutex>
 #include <string>
-#include <utility>
+#include <tuple>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -22,35 +25,35 @@ namespace llmprobe {
 
 class ProbeMetrics final : public ResultSink {
  public:
-  // `registry` must outlive this object.
-  explicit ProbeMetrics(prometheus::Registry& registry);
+  // `registry` must outlive this object. `currency` names the unit of the cost estimate.
+  ProbeMetrics(prometheus::Registry& registry, const std::string& currency);
+  ~ProbeMetrics() override;
 
-  // Creates the series of every configured level of `target` up front so that they exist (at 0)
-  // before the first request. Call before the target's first Record().
+  // Registers a target: its buckets (with every SLO threshold added as a boundary), SLO gauges,
+  // price, and the series of every configured level at zero. Call before its first Record().
   void AddTarget(const TargetConfig& target);
 
   void Record(const SeriesKey& key, const RequestResult& result) override;
 
+  // Bucket boundaries in seconds: `configured` (or `defaults` when empty) plus each threshold.
+  static std::vector<double> WithThresholds(const std::vector<double>& configured,
+                                            const std::vector<double>& defaults,
+                                            std::vector<int64_t> thresholds_ns);
+
  private:
-  struct LevelSeries {
-    prometheus::Histogram* ttft;
-    prometheus::Histogram* ttfc;
-    prometheus::Histogram* ttfb;
-    prometheus::Histogram* tpot;
-    prometheus::Histogram* itl;
-    prometheus::Histogram* duration;
-    prometheus::Counter* output_tokens;
-    prometheus::Counter* input_tokens;
-    prometheus::Counter* mismatches;
-    std::map<int, prometheus::Counter*> by_outcome;  // guarded by mu_ (created on first use)
-  };
-  struct TargetBuckets {
-    std::vector<double> ttft, tpot, duration;
+  struct LevelSeries;
+  struct TargetInfo {
+    std::vector<double> ttft_buckets, tpot_buckets, duration_buckets;
+    SloConfig slo;
+    BudgetConfig prices;
+    prometheus::Counter* cost = nullptr;
   };
 
   LevelSeries& Series(const std::string& target, const std::string& model, const LevelId& level);
   prometheus::Counter& OutcomeCounter(LevelSeries& s, const std::string& target,
-                                      const std::string& model, const LevelId& level, Outcome outcome);
+                                      const std::string& model, const LevelId& level,
+                                      Outcome outcome);
+  void RecordSlo(LevelSeries& s, const TargetInfo& info, const RequestResult& r);
 
   prometheus::Family<prometheus::Histogram>& ttft_;
   prometheus::Family<prometheus::Histogram>& ttfc_;
@@ -58,13 +61,21 @@ class ProbeMetrics final : public ResultSink {
   prometheus::Family<prometheus::Histogram>& tpot_;
   prometheus::Family<prometheus::Histogram>& itl_;
   prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Histogram>& start_delay_;
+  prometheus::Family<prometheus::Histogram>& scheduled_ttft_;
+  prometheus::Family<prometheus::Histogram>& scheduled_duration_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& output_tokens_;
   prometheus::Family<prometheus::Counter>& input_tokens_;
   prometheus::Family<prometheus::Counter>& mismatches_;
+  prometheus::Family<prometheus::Counter>& good_;
+  prometheus::Family<prometheus::Counter>& slo_good_;
+  prometheus::Family<prometheus::Counter>& cost_;
+  prometheus::Family<prometheus::Gauge>& slo_threshold_;
+  prometheus::Family<prometheus::Gauge>& slo_objective_;
 
-  std::shared_mutex mu_;  // guards the maps below
-  std::map<std::string, TargetBuckets> buckets_;  // by target name
+  std::shared_mutex mu_;  // guards the maps below and LevelSeries::by_outcome
+  std::map<std::string, TargetInfo> targets_;  // by target name
   std::map<std::tuple<std::string, std::string, LevelId>, std::unique_ptr<LevelSeries>> series_;
 };
 

@@ -45,14 +45,35 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
 
   auto inflight = Gauge(metric::kInflight, metric::kInflightHelp);
   auto stage = Gauge(metric::kStageConcurrency, metric::kStageConcurrencyHelp);
+  auto rate = Gauge(metric::kStageRate,
+                    "Requests per second of the target's running open-loop stage (0 when none).");
+  auto idle = Gauge(metric::kScheduleIdle,
+                    "1 while a sweep schedule waits for its next sweep, else 0.");
+  auto budget = Gauge(metric::kBudgetExhausted,
+                      "1 while an hourly budget cap of the target is reached (probing paused).");
+  auto backoff = Gauge(metric::kBackoff,
+                       "Time left in the target's failure backoff (0 when requests flow).");
+  prometheus::MetricFamily limit;
+  limit.name = std::string(metric::kInflightLimitReached) + "_total";
+  limit.help =
+      "Open loop: due requests that found max_inflight reached and had to wait (started late).";
+  limit.type = prometheus::MetricType::Counter;
   for (const TargetStatus& s : status_()) {
-    inflight.metric.push_back(
-        Value(static_cast<double>(s.inflight), {{metric::kLabelTarget, s.name}}));
-    stage.metric.push_back(Value(s.running && !s.level.open_loop() ? s.level.concurrency : 0,
-                                 {{metric::kLabelTarget, s.name}}));
+    const std::vector<prometheus::ClientMetric::Label> l{{metric::kLabelTarget, s.name}};
+    inflight.metric.push_back(Value(static_cast<double>(s.inflight), l));
+    stage.metric.push_back(Value(s.running && !s.level.open_loop() ? s.level.concurrency : 0, l));
+    rate.metric.push_back(Value(s.running && s.level.open_loop() ? s.level.rate : 0, l));
+    idle.metric.push_back(Value(s.idle ? 1 : 0, l));
+    budget.metric.push_back(Value(s.budget_exhausted ? 1 : 0, l));
+    backoff.metric.push_back(Value(NanosToSeconds(s.backoff_remaining_ns), l));
+    prometheus::ClientMetric c;
+    c.label = l;
+    c.counter.value = static_cast<double>(s.inflight_limit_reached);
+    limit.metric.push_back(std::move(c));
   }
-  out.push_back(std::move(inflight));
-  out.push_back(std::move(stage));
+  for (auto* f : {&inflight, &stage, &rate, &idle, &budget, &backoff, &limit}) {
+    out.push_back(std::move(*f));
+  }
   return out;
 }
 

@@ -71,7 +71,7 @@ int64_t ThresholdNs(const SloConfig& slo, SloKind kind) {
 }
 
 RollingQuantiles QuantilesOf(const LogHistogram& h) {
-  return RollingQuantiles{h.Quantile(0.5), h.Quantile(0.9), h.Quantile(0.99)};
+  return RollingQuantiles{h.Quantile(0.5), h.Quantile(0.9), h.Quantile(0.99), h.Count(), h.Sum()};
 }
 
 }  // namespace

@@ -59,11 +59,13 @@ enum class SloKind { kTimeToFirstToken, kTimePerOutputToken, kRequestDuration, k
 // "time_to_first_token", "time_per_output_token", "request_duration", "error_ratio".
 std::string_view SloKindName(SloKind kind);
 
-// Quantiles in seconds; NaN without samples.
+// Quantiles in seconds (NaN without samples), and the window's sample count and sum.
 struct RollingQuantiles {
   double p50 = std::numeric_limits<double>::quiet_NaN();
   double p90 = std::numeric_limits<double>::quiet_NaN();
   double p99 = std::numeric_limits<double>::quiet_NaN();
+  uint64_t count = 0;
+  double sum = 0;
 };
 
 // Requests of one level within one latency SLO threshold.
