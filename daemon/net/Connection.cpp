@@ -1,0 +1,295 @@
+#include "net/Connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace llmprobe::net {
+namespace {
+
+constexpr uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+NetError ClassifyConnectErrno(int err) {
+  if (err == ECONNREFUSED) return NetError::kConnectRefused;
+  if (err == ETIMEDOUT) return NetError::kConnectTimeout;
+  return NetError::kConnect;
+}
+
+std::string ErrnoText(const char* what, int err) {
+  return std::string(what) + ": " + std::strerror(err);
+}
+
+}  // namespace
+
+std::shared_ptr<Connection> Connection::Connect(EventLoop& loop, const Clock& clock,
+                                                const SocketAddress& address,
+                                                std::shared_ptr<TlsContext> tls,
+                                                const std::string& host, Listener* listener,
+                                                NetError* error, std::string* detail) {
+  const int fd = socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = NetError::kConnect;
+    *detail = ErrnoText("socket", errno);
+    return nullptr;
+  }
+  const int one = 1;
+  // Without TCP_NODELAY a small request write can wait ~40 ms for the peer's delayed ACK.
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, address.get(), address.length) != 0 && errno != EINPROGRESS) {
+    const int err = errno;
+    close(fd);
+    *error = ClassifyConnectErrno(err);
+    *detail = ErrnoText(("connect " + address.ToString()).c_str(), err);
+    return nullptr;
+  }
+  std::shared_ptr<Connection> c(new Connection(loop, clock, fd, address, std::move(tls), listener));
+  if (c->tls_context_ != nullptr) {
+    c->ssl_ = c->tls_context_->NewSsl(host);
+    if (c->ssl_ == nullptr || SSL_set_fd(c->ssl_, fd) != 1) {
+      c->Close();
+      *error = NetError::kTls;
+      *detail = "cannot create TLS session: " + TakeOpenSslErrors();
+      return nullptr;
+    }
+  }
+  if (const int err = loop.Register(fd, kEvents, c.get()); err != 0) {
+    c->Close();
+    *error = NetError::kConnect;
+    *detail = ErrnoText("epoll_ctl", err);
+    return nullptr;
+  }
+  return c;
+}
+
+Connection::Connection(EventLoop& loop, const Clock& clock, int fd, const SocketAddress& address,
+                       std::shared_ptr<TlsContext> tls, Listener* listener)
+    : loop_(loop),
+      clock_(clock),
+      fd_(fd),
+      address_(address),
+      tls_context_(std::move(tls)),
+      listener_(listener) {}
+
+Connection::~Connection() { Close(); }
+
+void Connection::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  if (fd_ >= 0) {
+    loop_.Unregister(fd_, this);
+    if (ssl_ != nullptr) {
+      SSL_free(ssl_);
+      ssl_ = nullptr;
+    }
+    close(fd_);
+    fd_ = -1;
+  }
+  std::string().swap(out_);
+}
+
+bool Connection::tls_resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
+
+bool Connection::LooksReusable() const {
+  if (state_ != State::kOpen || !out_.empty()) return false;
+  char byte;
+  const ssize_t n = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+void Connection::OnIoEvent(uint32_t events) {
+  const std::shared_ptr<Connection> self = shared_from_this();  // callbacks may drop the owner
+  switch (state_) {
+    case State::kConnecting:
+      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) FinishConnect();
+      return;
+    case State::kHandshaking:
+      Handshake();
+      return;
+    case State::kOpen:
+      if (!out_.empty() && ((events & EPOLLOUT) || write_wants_read_)) Flush();
+      if (state_ != State::kOpen) return;
+      if (ssl_ != nullptr) {
+        if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || read_wants_write_) {
+          ReadTls();
+        }
+      } else if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        ReadPlain(events);
+      }
+      return;
+    case State::kClosed:
+      return;
+  }
+}
+
+void Connection::FinishConnect() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err != 0) {
+    Fail(ClassifyConnectErrno(err), ErrnoText(("connect " + address_.ToString()).c_str(), err));
+    return;
+  }
+  if (ssl_ == nullptr) {
+    BecomeOpen();
+    return;
+  }
+  state_ = State::kHandshaking;
+  Handshake();
+}
+
+void Connection::Handshake() {
+  ERR_clear_error();
+  const int rc = SSL_connect(ssl_);
+  if (rc == 1) {
+    BecomeOpen();
+    return;
+  }
+  const int err = SSL_get_error(ssl_, rc);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return;  // edge events resume
+  std::string detail = "TLS handshake with " + address_.ToString() + " failed";
+  const long verify = SSL_get_verify_result(ssl_);  // NOLINT(google-runtime-int): OpenSSL's type
+  if (verify != X509_V_OK) {
+    detail += ": certificate verification: ";
+    detail += X509_verify_cert_error_string(verify);
+  } else if (std::string errors = TakeOpenSslErrors(); !errors.empty()) {
+    detail += ": " + errors;
+  } else if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN) {
+    detail += errno != 0 ? ": " + std::string(std::strerror(errno)) : ": connection closed";
+  }
+  ERR_clear_error();
+  Fail(NetError::kTls, detail);
+}
+
+void Connection::BecomeOpen() {
+  state_ = State::kOpen;
+  if (listener_ != nullptr) listener_->OnConnected(*this);
+}
+
+void Connection::Send(std::string_view bytes) {
+  if (state_ != State::kOpen) return;
+  const std::shared_ptr<Connection> self = shared_from_this();  // a write error may drop the owner
+  if (out_.empty()) {
+    out_.assign(bytes.data(), bytes.size());
+    out_offset_ = 0;
+  } else {
+    out_.append(bytes.data(), bytes.size());
+  }
+  Flush();
+}
+
+void Connection::Flush() {
+  write_wants_read_ = false;
+  while (out_offset_ < out_.size()) {
+    const char* data = out_.data() + out_offset_;
+    const size_t size = out_.size() - out_offset_;
+    if (ssl_ == nullptr) {
+      const ssize_t n = send(fd_, data, size, MSG_NOSIGNAL);
+      if (n >= 0) {
+        out_offset_ += static_cast<size_t>(n);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // EPOLLOUT edge resumes
+      Fail(NetError::kWrite, ErrnoText("send", errno));
+      return;
+    }
+    ERR_clear_error();
+    const int n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+    if (n > 0) {
+      out_offset_ += static_cast<size_t>(n);
+      continue;
+    }
+    const int err = SSL_get_error(ssl_, n);
+    if (err == SSL_ERROR_WANT_WRITE) return;
+    if (err == SSL_ERROR_WANT_READ) {
+      write_wants_read_ = true;
+      return;
+    }
+    const std::string errors = TakeOpenSslErrors();
+    Fail(NetError::kWrite, "TLS write: " + (errors.empty() ? std::strerror(errno) : errors));
+    return;
+  }
+  out_.clear();
+  out_offset_ = 0;
+}
+
+void Connection::ReadPlain(uint32_t events) {
+  char* buf = loop_.read_buffer();
+  const size_t size = loop_.read_buffer_size();
+  // Edge-triggered: a short read drained the socket, and data arriving later raises a new
+  // edge. Only a hang-up seen in this event must be read to the end (its edge is spent).
+  const bool hung_up = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+  for (;;) {
+    const ssize_t n = recv(fd_, buf, size, 0);
+    const MonoNanos t = clock_.Now();  // before anything looks at the bytes
+    if (n > 0) {
+      if (listener_ != nullptr) listener_->OnData(*this, std::string_view(buf, n), t);
+      if (state_ != State::kOpen) return;
+      if (static_cast<size_t>(n) < size && !hung_up) return;
+      continue;
+    }
+    if (n == 0) {
+      PeerClosed(t);
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    Fail(NetError::kRead, ErrnoText("recv", errno));
+    return;
+  }
+}
+
+void Connection::ReadTls() {
+  read_wants_write_ = false;
+  char* buf = loop_.read_buffer();
+  const int size = static_cast<int>(std::min<size_t>(loop_.read_buffer_size(), 1 << 30));
+  for (;;) {
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_read(ssl_, buf, size);
+    const MonoNanos t = clock_.Now();  // before anything looks at the bytes
+    if (n > 0) {
+      if (listener_ != nullptr) listener_->OnData(*this, std::string_view(buf, n), t);
+      if (state_ != State::kOpen) return;
+      continue;  // until WANT_READ: OpenSSL may hold further records
+    }
+    const int err = SSL_get_error(ssl_, n);
+    if (err == SSL_ERROR_WANT_READ) return;
+    if (err == SSL_ERROR_WANT_WRITE) {
+      read_wants_write_ = true;
+      return;
+    }
+    if (err == SSL_ERROR_ZERO_RETURN) {  // close_notify, or EOF (SSL_OP_IGNORE_UNEXPECTED_EOF)
+      PeerClosed(t);
+      return;
+    }
+    const int saved_errno = errno;
+    const std::string errors = TakeOpenSslErrors();
+    if (err == SSL_ERROR_SYSCALL && errors.empty() && saved_errno == 0) {
+      PeerClosed(t);  // EOF without close_notify
+      return;
+    }
+    Fail(NetError::kRead,
+         "TLS read: " + (errors.empty() ? std::string(std::strerror(saved_errno)) : errors));
+    return;
+  }
+}
+
+void Connection::PeerClosed(MonoNanos t) {
+  Listener* listener = listener_;
+  Close();
+  if (listener != nullptr) listener->OnClosed(*this, t);
+}
+
+void Connection::Fail(NetError error, const std::string& detail) {
+  Listener* listener = listener_;
+  Close();
+  if (listener != nullptr) listener->OnError(*this, error, detail, clock_.Now());
+}
+
+}  // namespace llmprobe::net

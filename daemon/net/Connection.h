@@ -1,0 +1,111 @@
+// One client connection on an EventLoop: a non-blocking TCP connect (TCP_NODELAY), then for
+// TLS a non-blocking OpenSSL handshake, then buffered writes and reads. Every read is stamped
+// with the injected Clock right after read()/SSL_read() returned, before anything looks at the
+// bytes. Events go to the current Listener (the request using the connection, or the pool that
+// keeps it idle).
+//
+// The socket is registered edge-triggered for input and output once, so the loop never changes
+// interest sets; a read loop stops at a short read unless the peer hung up.
+//
+// Loop thread only, including destruction (hold it in a shared_ptr; callbacks may drop the
+// last outside reference: the connection keeps itself alive until its callback returns).
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/Clock.h"
+#include "net/EventLoop.h"
+#include "net/NetError.h"
+#include "net/Resolver.h"
+#include "net/TlsContext.h"
+
+namespace llmprobe::net {
+
+class Connection final : public EventLoop::IoHandler,
+                         public std::enable_shared_from_this<Connection> {
+ public:
+  class Listener {
+   public:
+    // TCP connected and, for TLS, the handshake done: Send() may be called.
+    virtual void OnConnected(Connection& c) = 0;
+    // Bytes received; `t` was taken right after the read that returned them.
+    virtual void OnData(Connection& c, std::string_view bytes, MonoNanos t) = 0;
+    // The peer closed its side (EOF, with or without TLS close_notify). The connection is
+    // closed when this runs.
+    virtual void OnClosed(Connection& c, MonoNanos t) = 0;
+    // Connect, handshake, read or write failed. The connection is closed when this runs.
+    virtual void OnError(Connection& c, NetError error, const std::string& detail, MonoNanos t) = 0;
+
+   protected:
+    ~Listener() = default;
+  };
+
+  // Starts connecting to `address`; for TLS (tls != nullptr) the handshake follows, with SNI
+  // and verification for `host`. Returns nullptr and sets *error/*detail when the connect fails
+  // at once (no callback then). `loop`, `clock` and `listener` must outlive the connection or
+  // be replaced (SetListener) first.
+  static std::shared_ptr<Connection> Connect(EventLoop& loop, const Clock& clock,
+                                             const SocketAddress& address,
+                                             std::shared_ptr<TlsContext> tls,
+                                             const std::string& host, Listener* listener,
+                                             NetError* error, std::string* detail);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void SetListener(Listener* listener) { listener_ = listener; }
+  // Writes `bytes` (a copy of what the socket does not take at once is kept and written as it
+  // drains). Only when open(). A failure is reported through OnError(kWrite).
+  void Send(std::string_view bytes);
+  // Closes at once: no further callbacks. Idempotent.
+  void Close();
+
+  bool open() const { return state_ == State::kOpen; }
+  bool closed() const { return state_ == State::kClosed; }
+  // For an idle connection before reuse: true if the peer neither closed it nor sent anything
+  // (a non-blocking MSG_PEEK).
+  bool LooksReusable() const;
+  bool tls() const { return ssl_ != nullptr; }
+  bool tls_resumed() const;
+  const SocketAddress& address() const { return address_; }
+  // Requests this connection has carried (counted by its user with CountUse()).
+  int64_t uses() const { return uses_; }
+  void CountUse() { ++uses_; }
+
+  void OnIoEvent(uint32_t events) override;
+
+ private:
+  enum class State { kConnecting, kHandshaking, kOpen, kClosed };
+
+  Connection(EventLoop& loop, const Clock& clock, int fd, const SocketAddress& address,
+             std::shared_ptr<TlsContext> tls, Listener* listener);
+  void FinishConnect();
+  void Handshake();
+  void BecomeOpen();
+  void Flush();
+  void ReadPlain(uint32_t events);
+  void ReadTls();
+  void Fail(NetError error, const std::string& detail);
+  void PeerClosed(MonoNanos t);
+
+  EventLoop& loop_;
+  const Clock& clock_;
+  int fd_;
+  const SocketAddress address_;
+  std::shared_ptr<TlsContext> tls_context_;  // keeps the SSL_CTX callbacks' target alive
+  SSL* ssl_ = nullptr;
+  Listener* listener_;
+  State state_ = State::kConnecting;
+  std::string out_;                // bytes not yet written
+  size_t out_offset_ = 0;          // of out_, already written
+  bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
+  bool write_wants_read_ = false;  // TLS: SSL_write needs the socket readable
+  int64_t uses_ = 0;
+};
+
+}  // namespace llmprobe::net
