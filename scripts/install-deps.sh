@@ -9,8 +9,9 @@ PACKAGES=(
   # libraries
   prometheus-cpp-dev libcpp-httplib-dev libyaml-cpp-dev libssl-dev libspdlog-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev
-  # test tools: promtool and a real Prometheus server
-  prometheus ca-certificates
+  # test tools: promtool and a real Prometheus server; xmllint, a JSON Schema validator and
+  # headless Chromium for the bench report checks
+  prometheus ca-certificates libxml2-utils python3-jsonschema chromium
 )
 
 missing=()

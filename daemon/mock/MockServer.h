@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "common/HttplibServer.h"
 #include "common/Status.h"
 #include "mock/MockOptions.h"
 #include "mock/MockRequest.h"  // MockCountPromptTokens
@@ -66,10 +67,8 @@ class MockServer {
   bool WaitUntil(TimePoint when);
 
   MockOptions options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<HttpServerRunner> runner_;
   int port_ = 0;
-  std::atomic<bool> listen_returned_{false};
   std::atomic<int64_t> requests_served_{0};
   std::atomic<int64_t> next_id_{0};
 

@@ -5,10 +5,18 @@
 #include <httplib.h>
 
 #include "common/HostPort.h"
+#include "common/HttplibServer.h"
 #include "metrics/Exposition.h"
 #include "web/LandingPage.h"
 
 namespace llmprobe {
+namespace {
+
+// Scrapers, health checks and a few browsers: a handful of connections, each on its own thread.
+constexpr int kMaxConnections = 16;
+constexpr int kListenBacklog = 64;
+
+}  // namespace
 
 WebServer::WebServer(WebRoutes routes) : routes_(std::move(routes)) {}
 
@@ -17,13 +25,12 @@ WebServer::~WebServer() { Stop(); }
 Status WebServer::Start(const std::string& listen_address) {
   auto hp = ParseHostPort(listen_address);
   if (!hp.ok()) return hp.status();
-  server_ = std::make_unique<httplib::Server>();
-  httplib::Server& s = *server_;
-  s.set_tcp_nodelay(true);
+  runner_ = std::make_unique<HttpServerRunner>(kMaxConnections);
+  httplib::Server& s = runner_->server();
   s.set_payload_max_length(64 * 1024);  // requests here carry no bodies worth more
   s.set_read_timeout(10, 0);
   s.set_write_timeout(10, 0);
-  s.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  s.set_keep_alive_timeout(30);  // longer than any scrape interval worth having
 
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(routes_.metrics(), kExpositionContentType);
@@ -37,39 +44,23 @@ Status WebServer::Start(const std::string& listen_address) {
     res.set_content(ready ? "Ready.\n" : "Not ready.\n", "text/plain; charset=utf-8");
   });
   s.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(RenderLandingPage(routes_.targets ? routes_.targets()
-                                                      : std::vector<TargetStatus>{}),
-                    "text/html; charset=utf-8");
+    res.set_content(
+        RenderLandingPage(routes_.targets ? routes_.targets() : std::vector<TargetStatus>{},
+                          routes_.rolling ? routes_.rolling()
+                                          : std::vector<RollingTargetSnapshot>{}),
+        "text/html; charset=utf-8");
   });
 
   const HostPort& addr = hp.value();
-  if (addr.port == 0) {
-    port_ = s.bind_to_any_port(addr.host);
-  } else {
-    port_ = s.bind_to_port(addr.host, addr.port) ? addr.port : -1;
+  if (Status st = runner_->Start(addr.host, addr.port, kListenBacklog); !st.ok()) {
+    runner_.reset();
+    return st;
   }
-  if (port_ < 0) {
-    server_.reset();
-    return Status::Error("cannot listen on " + addr.ToString() +
-                         " (address in use, or not an address of this machine)");
-  }
+  port_ = runner_->port();
   bound_address_ = HostPort{addr.host, port_}.ToString();
-  thread_ = std::thread([&s] { s.listen_after_bind(); });
-  for (int i = 0; i < 5000 && !s.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!s.is_running()) {
-    Stop();
-    return Status::Error("web server on " + bound_address_ + " did not start");
-  }
   return Status::Ok();
 }
 
-void WebServer::Stop() {
-  if (!server_) return;
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
-  server_.reset();
-}
+void WebServer::Stop() { runner_.reset(); }
 
 }  // namespace llmprobe

@@ -6,15 +6,12 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/HttplibServer.h"
 #include "common/Status.h"
 #include "load/TargetProber.h"
-
-namespace httplib {
-class Server;
-}
+#include "stats/RollingStats.h"
 
 namespace llmprobe {
 
@@ -22,6 +19,7 @@ struct WebRoutes {
   std::function<std::string()> metrics;                 // exposition text for /metrics
   std::function<bool()> ready;                          // /-/ready: config loaded, probing
   std::function<std::vector<TargetStatus>()> targets;   // for the landing page
+  std::function<std::vector<RollingTargetSnapshot>()> rolling;  // curve + SLOs on the page
 };
 
 // Start/Stop from one thread; requests are served on the server's own threads.
@@ -40,8 +38,7 @@ class WebServer {
 
  private:
   WebRoutes routes_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<HttpServerRunner> runner_;
   int port_ = 0;
   std::string bound_address_;
 };

@@ -1,4 +1,6 @@
-#include "mock/MockHttpServer.h"
+#include "common/HttplibServer.h"
+
+#include "common/HostPort.h"
 
 #include <arpa/inet.h>
 #include <httplib.h>
@@ -7,7 +9,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <netdb.h>
+
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <system_error>
+#include <vector>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -117,7 +128,7 @@ class ConnectionStream final : public httplib::Stream {
   size_t len_ = 0;  // bytes in buf_
 };
 
-class MockHttpServer final : public httplib::Server {
+class HardenedServer final : public httplib::Server {
  public:
   bool SetBacklog(int backlog) { return ::listen(svr_sock_.load(), backlog) == 0; }
 
@@ -175,16 +186,142 @@ class MockHttpServer final : public httplib::Server {
   bool closing_ = false;             // guarded by mu_
 };
 
-}  // namespace
+// httplib's ThreadPool starts all of its threads up front; a mock allowing 1024 connections
+// would start 1024 threads for every in-process test server. This pool grows on demand up to
+// `max_threads` (one per connection being served) and keeps idle threads for reuse.
+class OnDemandThreadPool final : public httplib::TaskQueue {
+ public:
+  explicit OnDemandThreadPool(size_t max_threads) : max_threads_(max_threads) {}
+  ~OnDemandThreadPool() override { shutdown(); }
 
-std::unique_ptr<httplib::Server> NewMockHttpServer() { return std::make_unique<MockHttpServer>(); }
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(fn));
+    if (idle_ < jobs_.size() && threads_.size() < max_threads_) {
+      threads_.emplace_back([this] { Work(); });
+    } else {
+      cv_.notify_one();
+    }
+  }
 
-bool SetListenBacklog(httplib::Server& server, int backlog) {
-  return static_cast<MockHttpServer&>(server).SetBacklog(backlog);
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      shutdown_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void Work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      ++idle_;
+      cv_.wait(lock, [this] { return shutdown_ || !jobs_.empty(); });
+      --idle_;
+      if (jobs_.empty()) return;  // shutting down and nothing left to run
+      std::function<void()> fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+
+  const size_t max_threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  std::vector<std::thread> threads_;        // guarded by mu_ until shutdown
+  size_t idle_ = 0;                         // threads waiting for a job; guarded by mu_
+  bool shutdown_ = false;                   // guarded by mu_
+};
+
+// Why binding failed: a host that does not resolve, else errno from the failed bind or listen
+// (httplib leaves it set, but getaddrinfo may also have set it while failing).
+std::string BindFailureReason(const std::string& host, int err) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* result = nullptr;
+  const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), "0", &hints, &result);
+  if (result != nullptr) freeaddrinfo(result);
+  if (rc != 0) return std::string("cannot resolve host: ") + gai_strerror(rc);
+  return err != 0 ? std::generic_category().message(err) : "bind failed";
 }
 
-void CloseMockHttpConnections(httplib::Server& server) {
-  static_cast<MockHttpServer&>(server).CloseConnections();
+}  // namespace
+
+std::unique_ptr<httplib::Server> NewHttplibServer() { return std::make_unique<HardenedServer>(); }
+
+bool SetListenBacklog(httplib::Server& server, int backlog) {
+  return static_cast<HardenedServer&>(server).SetBacklog(backlog);
+}
+
+void CloseHttplibConnections(httplib::Server& server) {
+  static_cast<HardenedServer&>(server).CloseConnections();
+}
+
+}  // namespace llmprobe
+
+namespace llmprobe {
+
+HttpServerRunner::HttpServerRunner(int max_threads) : server_(NewHttplibServer()) {
+  const size_t n = static_cast<size_t>(std::max(1, max_threads));
+  server_->new_task_queue = [n] { return new OnDemandThreadPool(n); };
+  server_->set_tcp_nodelay(true);
+  // httplib's default sets SO_REUSEPORT on Linux, so a second server on a port in use would
+  // silently share it instead of failing. SO_REUSEADDR alone still allows quick restarts.
+  server_->set_socket_options([](int sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+}
+
+HttpServerRunner::~HttpServerRunner() { Stop(); }
+
+Status HttpServerRunner::Start(const std::string& host, int port, int backlog) {
+  if (thread_.joinable()) {
+    return Status::Error("server already started on " + HostPort{host, port_}.ToString());
+  }
+  errno = 0;
+  const int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return Status::Error("cannot listen on " + HostPort{host, port}.ToString() + ": " +
+                         BindFailureReason(host, errno));
+  }
+  if (!SetListenBacklog(*server_, backlog)) {
+    return Status::Error("cannot listen on " + HostPort{host, bound}.ToString() + ": " +
+                         std::generic_category().message(errno));
+  }
+  port_ = bound;
+  listen_returned_ = false;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listen_returned_ = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running()) {
+    if (listen_returned_ || std::chrono::steady_clock::now() > deadline) {
+      server_->stop();
+      thread_.join();
+      return Status::Error("server on " + HostPort{host, port_}.ToString() + " did not start");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return Status::Ok();
+}
+
+void HttpServerRunner::Stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  CloseHttplibConnections(*server_);
+  thread_.join();
 }
 
 }  // namespace llmprobe
