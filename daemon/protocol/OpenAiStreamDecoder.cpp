@@ -1,143 +1,26 @@
 #include "protocol/OpenAiStreamDecoder.h"
 
-#include <simdjson.h>
-
-#include <algorithm>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
 
-#include "protocol/SseParser.h"
+#include "protocol/FramedStreamDecoder.h"
+#include "protocol/JsonChunk.h"
 
 namespace llmprobe {
 namespace {
 
 namespace od = simdjson::ondemand;
+using json::CopyIfString;
+using json::ForEachField;
+using json::Malformed;
+using json::NonEmptyString;
+using json::OpenArray;
+using json::Problem;
+using json::ReadCount;
+using json::Shape;
+using json::TypeOf;
 using simdjson::error_code;
-
-constexpr size_t kMaxErrorMessageBytes = 256;
-constexpr size_t kMaxPayloadInDetail = 128;
-
-std::string TruncateUtf8(std::string_view s, size_t max) {
-  if (s.size() <= max) return std::string(s);
-  size_t cut = max;
-  // Back up to the start of a UTF-8 sequence so the message stays valid text.
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut));
-}
-
-std::string_view TrimAscii(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const size_t first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-}
-
-// At most kMaxPayloadInDetail bytes of payload, control bytes replaced, for error details.
-std::string PayloadExcerpt(std::string_view payload) {
-  std::string out(payload.substr(0, kMaxPayloadInDetail));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = '?';
-  }
-  if (payload.size() > kMaxPayloadInDetail) out += "...";
-  return out;
-}
-
-// Why a chunk could not be read. `where` names the field; `code` is simdjson's error, if any.
-struct Problem {
-  DecodeError::Kind kind = DecodeError::Kind::kMalformedJson;
-  const char* where = "";
-  error_code code = simdjson::SUCCESS;
-};
-
-bool Malformed(error_code code, const char* where, Problem* p) {
-  *p = Problem{DecodeError::Kind::kMalformedJson, where, code};
-  return false;
-}
-
-bool Shape(const char* where, Problem* p) {
-  *p = Problem{DecodeError::Kind::kUnexpectedShape, where, simdjson::SUCCESS};
-  return false;
-}
-
-bool TypeOf(od::value& v, od::json_type* type, const char* where, Problem* p) {
-  const error_code e = v.type().get(*type);
-  return e == simdjson::SUCCESS || Malformed(e, where, p);
-}
-
-// Opens `v` as an object. *is_null is set (and true returned) for a JSON null.
-bool OpenObject(od::value& v, od::object* obj, bool* is_null, const char* where, Problem* p) {
-  od::json_type type;
-  if (!TypeOf(v, &type, where, p)) return false;
-  *is_null = type == od::json_type::null;
-  if (*is_null) return true;
-  if (type != od::json_type::object) return Shape(where, p);
-  const error_code e = v.get_object().get(*obj);
-  return e == simdjson::SUCCESS || Malformed(e, where, p);
-}
-
-bool OpenArray(od::value& v, od::array* arr, bool* is_null, const char* where, Problem* p) {
-  od::json_type type;
-  if (!TypeOf(v, &type, where, p)) return false;
-  *is_null = type == od::json_type::null;
-  if (*is_null) return true;
-  if (type != od::json_type::array) return Shape(where, p);
-  const error_code e = v.get_array().get(*arr);
-  return e == simdjson::SUCCESS || Malformed(e, where, p);
-}
-
-// Runs fn(key, value) for each field of object `v` (null = no fields). fn returns false to fail.
-template <typename Fn>
-bool ForEachField(od::value& v, const char* where, Problem* p, Fn&& fn) {
-  od::object obj;
-  bool is_null = false;
-  if (!OpenObject(v, &obj, &is_null, where, p)) return false;
-  if (is_null) return true;
-  for (auto field_result : obj) {
-    od::field field;
-    const error_code e = std::move(field_result).get(field);
-    if (e != simdjson::SUCCESS) return Malformed(e, where, p);
-    if (!fn(field.key(), field.value())) return false;
-  }
-  return true;
-}
-
-// Sets *non_empty when `v` is a non-empty string. Null counts as empty. The string is not
-// unescaped: its raw form is empty exactly when the closing quote comes first.
-bool NonEmptyString(od::value& v, bool* non_empty, const char* where, Problem* p) {
-  od::json_type type;
-  if (!TypeOf(v, &type, where, p)) return false;
-  if (type == od::json_type::null) return true;
-  if (type != od::json_type::string) return Shape(where, p);
-  od::raw_json_string raw;
-  const error_code e = v.get_raw_json_string().get(raw);
-  if (e != simdjson::SUCCESS) return Malformed(e, where, p);
-  if (raw.raw()[0] != '"') *non_empty = true;
-  return true;
-}
-
-// Copies a string value (unescaped) into *out. Other types leave it alone: error texts are read
-// leniently, an oddly typed message must not hide the error itself.
-bool CopyIfString(od::value& v, std::string* out, const char* where, Problem* p) {
-  od::json_type type;
-  if (!TypeOf(v, &type, where, p)) return false;
-  if (type != od::json_type::string) return true;
-  std::string_view s;
-  const error_code e = v.get_string().get(s);
-  if (e != simdjson::SUCCESS) return Malformed(e, where, p);
-  out->assign(s);
-  return true;
-}
-
-bool ReadCount(od::value& v, int64_t* out, const char* where, Problem* p) {
-  od::json_type type;
-  if (!TypeOf(v, &type, where, p)) return false;
-  if (type == od::json_type::null) return true;
-  if (type != od::json_type::number) return Shape(where, p);
-  const error_code e = v.get_int64().get(*out);
-  return e == simdjson::SUCCESS || Shape(where, p);
-}
 
 bool ReadFinish(od::value& v, FinishReason* out, Problem* p) {
   constexpr const char* kWhere = "finish_reason";
@@ -174,20 +57,11 @@ bool ReadFunction(od::value& v, StreamEvent* ev, Problem* p) {
 
 bool ReadToolCalls(od::value& v, StreamEvent* ev, Problem* p) {
   constexpr const char* kWhere = "delta.tool_calls";
-  od::array arr;
-  bool is_null = false;
-  if (!OpenArray(v, &arr, &is_null, kWhere, p)) return false;
-  if (is_null) return true;
-  for (auto element : arr) {
-    od::value call;
-    const error_code e = std::move(element).get(call);
-    if (e != simdjson::SUCCESS) return Malformed(e, kWhere, p);
-    const bool ok = ForEachField(call, kWhere, p, [&](od::raw_json_string key, od::value& cv) {
+  return json::ForEachElement(v, kWhere, p, [&](od::value& call) {
+    return ForEachField(call, kWhere, p, [&](od::raw_json_string key, od::value& cv) {
       return key == "function" ? ReadFunction(cv, ev, p) : true;
     });
-    if (!ok) return false;
-  }
-  return true;
+  });
 }
 
 bool ReadDelta(od::value& v, StreamEvent* ev, Problem* p) {
@@ -241,108 +115,47 @@ bool ReadUsage(od::value& v, TokenUsage* usage, Problem* p) {
   });
 }
 
-class OpenAiStreamDecoder final : public StreamDecoder {
+class OpenAiStreamDecoder final : public FramedStreamDecoder {
  public:
   explicit OpenAiStreamDecoder(ApiKind api)
-      : chat_(api == ApiKind::kOpenAiChat), sink_([this](const SseEvent& e) { OnEvent(e); }) {}
-  OpenAiStreamDecoder(const OpenAiStreamDecoder&) = delete;  // sink_ captures `this`
-  OpenAiStreamDecoder& operator=(const OpenAiStreamDecoder&) = delete;
-
-  bool Feed(std::string_view bytes, std::vector<StreamEvent>* out, DecodeError* error) override {
-    if (!failed_) {
-      out_ = out;
-      if (!sse_.Feed(bytes, sink_)) FailSse();
-      out_ = nullptr;
-    }
-    return Report(error);
-  }
-
-  bool Finish(std::vector<StreamEvent>* out, DecodeError* error) override {
-    if (!failed_) {
-      out_ = out;
-      if (!sse_.Finish(sink_)) FailSse();
-      out_ = nullptr;
-    }
-    return Report(error);
-  }
+      : FramedStreamDecoder(Framing::kSse, SseLimits()), chat_(api == ApiKind::kOpenAiChat) {}
 
  private:
-  bool Report(DecodeError* error) const {
-    if (!failed_) return true;
-    if (error != nullptr) *error = error_;
-    return false;
-  }
-
-  void FailSse() {
-    failed_ = true;
-    error_ = DecodeError{DecodeError::Kind::kLineTooLong, sse_.error_message()};
-  }
-
-  void OnEvent(const SseEvent& event) {
-    if (failed_) return;  // an earlier event of the same Feed failed
-    const bool error_event = event.type == "error";
-    const std::string_view trimmed = TrimAscii(event.data);
+  bool DecodeUnit(std::string_view type, std::string_view data, std::vector<StreamEvent>* out,
+                  DecodeError* error) override {
+    const bool error_event = type == "error";
+    const std::string_view trimmed = json::TrimAscii(data);
     StreamEvent ev;
     if (!error_event) {
-      if (trimmed.empty()) return;  // a data-only keep-alive: nothing to report
+      if (trimmed.empty()) return true;  // a data-only keep-alive: nothing to report
       if (trimmed == "[DONE]") {
         ev.done = true;
-        out_->push_back(std::move(ev));
-        return;
+        out->push_back(std::move(ev));
+        return true;
       }
     }
     Problem problem;
-    if (!DecodeJson(event.data, error_event, &ev, &problem)) {
+    if (!DecodeJson(data, error_event, &ev, &problem)) {
       if (!error_event) {
-        failed_ = true;
-        error_.kind = problem.kind;
-        error_.detail = Describe(problem, trimmed);
-        return;
+        *error = json::Describe(problem, data);
+        return false;
       }
       ev = StreamEvent();  // an `event: error` whose data is not a JSON chunk: take it as text
     }
     if (error_event && !ev.error) {
       ev.error = true;
-      ev.error_message =
-          TruncateUtf8(trimmed.empty() ? "SSE error event" : trimmed, kMaxErrorMessageBytes);
+      ev.error_message = json::TruncateUtf8(trimmed.empty() ? "SSE error event" : trimmed,
+                                            json::kMaxErrorMessageBytes);
     }
-    out_->push_back(std::move(ev));
-  }
-
-  static std::string Describe(const Problem& problem, std::string_view payload) {
-    std::string detail;
-    if (problem.kind == DecodeError::Kind::kUnexpectedShape) {
-      detail = std::string("unexpected type of ") + problem.where;
-    } else {
-      detail = std::string("malformed JSON chunk at ") + problem.where;
-      if (problem.code != simdjson::SUCCESS) {
-        detail += std::string(" (") + simdjson::error_message(problem.code) + ")";
-      }
-    }
-    return detail + ": " + PayloadExcerpt(payload);
+    out->push_back(std::move(ev));
+    return true;
   }
 
   // Parses one chunk into *ev; in an `event: error`, a top-level "message" is the error text.
-  // The data is copied into a reused padded buffer: simdjson reads up to SIMDJSON_PADDING bytes
-  // past the end, and the SSE parser's buffer promises no such slack.
   bool DecodeJson(std::string_view data, bool error_event, StreamEvent* ev, Problem* p) {
-    const size_t needed = data.size() + simdjson::SIMDJSON_PADDING;
-    if (needed > buffer_capacity_) {
-      buffer_capacity_ = std::max({needed, 2 * buffer_capacity_, size_t{1024}});
-      buffer_.reset(new char[buffer_capacity_]);
-    }
-    std::memcpy(buffer_.get(), data.data(), data.size());
-    // Zeroed padding keeps the bytes simdjson may read initialized (valgrind-clean).
-    std::memset(buffer_.get() + data.size(), 0, simdjson::SIMDJSON_PADDING);
-
     od::document doc;
-    error_code e = parser_.iterate(buffer_.get(), data.size(), buffer_capacity_).get(doc);
-    if (e != simdjson::SUCCESS) return Malformed(e, "document", p);
     od::object root;
-    e = doc.get_object().get(root);
-    if (e == simdjson::INCORRECT_TYPE) return Malformed(e, "root (not a JSON object)", p);
-    if (e != simdjson::SUCCESS) return Malformed(e, "document", p);
-
+    if (!parser_.Open(data, &doc, &root, p)) return false;
     bool error_object = false;     // {"error": ...}
     bool object_is_error = false;  // {"object": "error", "message": ...}
     message_.clear();
@@ -350,7 +163,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
     top_message_.clear();
     for (auto field_result : root) {
       od::field field;
-      e = std::move(field_result).get(field);
+      const error_code e = std::move(field_result).get(field);
       if (e != simdjson::SUCCESS) return Malformed(e, "document", p);
       const od::raw_json_string key = field.key();
       od::value& v = field.value();
@@ -369,10 +182,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
       }
       if (!ok) return false;
     }
-    const char* trailing = nullptr;
-    if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
-      return Malformed(simdjson::SUCCESS, "trailing content after the JSON object", p);
-    }
+    if (!json::ChunkParser::CheckEnd(doc, p)) return false;
     if ((object_is_error || (error_event && !top_message_.empty())) && !error_object) {
       error_object = true;
       message_ = std::move(top_message_);
@@ -382,7 +192,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
       const std::string_view text = !message_.empty()      ? std::string_view(message_)
                                     : !error_type_.empty() ? std::string_view(error_type_)
                                                            : "error object without a message";
-      ev->error_message = TruncateUtf8(text, kMaxErrorMessageBytes);
+      ev->error_message = json::TruncateUtf8(text, json::kMaxErrorMessageBytes);
     }
     return true;
   }
@@ -403,14 +213,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
   }
 
   const bool chat_;
-  SseParser sse_;
-  const SseParser::EventSink sink_;  // bound once: no allocation per Feed
-  od::parser parser_;
-  std::unique_ptr<char[]> buffer_;
-  size_t buffer_capacity_ = 0;
-  std::vector<StreamEvent>* out_ = nullptr;  // valid during Feed/Finish only
-  bool failed_ = false;
-  DecodeError error_{DecodeError::Kind::kMalformedJson, ""};
+  json::ChunkParser parser_;
   // Reused for the rare error chunks.
   std::string message_;
   std::string error_type_;
