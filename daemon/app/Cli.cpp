@@ -28,6 +28,8 @@ void AddLogFlags(CLI::App* cmd, LogFlags* log) {
 struct MockFlagText {
   std::string ttft = "200ms";
   std::string tpot = "20ms";
+  std::string tpot_per_stream = "0";
+  std::string prefill_per_token = "0";
 };
 
 void AddMockFlags(CLI::App* cmd, const std::string& prefix, MockOptions* o, MockFlagText* text) {
@@ -35,6 +37,19 @@ void AddMockFlags(CLI::App* cmd, const std::string& prefix, MockOptions* o, Mock
                   "Time from receiving a request to its first token (duration)")
       ->capture_default_str();
   cmd->add_option("--" + prefix + "tpot", text->tpot, "Time between output tokens (duration)")
+      ->capture_default_str();
+  cmd->add_option("--" + prefix + "max-batch", o->max_batch,
+                  "Batching model: requests generating at once; more wait in a FIFO queue and "
+                  "their TTFT includes the wait (0 = no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--" + prefix + "tpot-per-stream", text->tpot_per_stream,
+                  "Batching model: time added to each step between tokens per additional "
+                  "active request (duration)")
+      ->capture_default_str();
+  cmd->add_option("--" + prefix + "prefill-per-token", text->prefill_per_token,
+                  "Batching model: time added to the first token per prompt token (prompt "
+                  "tokens = whitespace-separated words) (duration)")
       ->capture_default_str();
   cmd->add_option("--" + prefix + "max-tokens", o->default_max_tokens,
                   "Output tokens when a request names no max_tokens")
@@ -58,16 +73,23 @@ void AddMockFlags(CLI::App* cmd, const std::string& prefix, MockOptions* o, Mock
 
 // Parses the duration texts into `o`; prints an error and returns false when one is invalid.
 bool ResolveMockDurations(const MockFlagText& text, const std::string& prefix, MockOptions* o) {
-  auto ttft = ParseDuration(text.ttft);
-  auto tpot = ParseDuration(text.tpot);
-  if (!ttft.ok() || !tpot.ok()) {
-    const bool bad_ttft = !ttft.ok();
-    std::fprintf(stderr, "llmprobe: --%s%s: %s\n", prefix.c_str(), bad_ttft ? "ttft" : "tpot",
-                 (bad_ttft ? ttft.status() : tpot.status()).message().c_str());
-    return false;
+  const struct {
+    const char* flag;
+    const std::string& text;
+    int64_t* ns;
+  } durations[] = {{"ttft", text.ttft, &o->ttft_ns},
+                   {"tpot", text.tpot, &o->tpot_ns},
+                   {"tpot-per-stream", text.tpot_per_stream, &o->tpot_per_stream_ns},
+                   {"prefill-per-token", text.prefill_per_token, &o->prefill_per_token_ns}};
+  for (const auto& d : durations) {
+    Result<int64_t> ns = ParseDuration(d.text);
+    if (!ns.ok()) {
+      std::fprintf(stderr, "llmprobe: --%s%s: %s\n", prefix.c_str(), d.flag,
+                   ns.status().message().c_str());
+      return false;
+    }
+    *d.ns = ns.value();
   }
-  o->ttft_ns = ttft.value();
-  o->tpot_ns = tpot.value();
   return true;
 }
 
@@ -128,6 +150,46 @@ int RunCli(int argc, char** argv) {
   AddMockFlags(demo_cmd, "mock.", &demo.mock, &demo_mock_text);
   AddLogFlags(demo_cmd, &demo.log);
 
+  BenchFlags bench;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench", "One-shot sweep over concurrency levels: a table of TTFT/TPOT/ITL/latency/"
+               "throughput per level, the recommended operating point within a latency budget, "
+               "and optional JSON/CSV/SVG/HTML reports. Exit 0 ok, 3 budget missed at every "
+               "level, 2 unusable input");
+  bench_cmd->add_option("--config.file", bench.config_file, "YAML configuration with the target");
+  bench_cmd->add_option("--target", bench.target, "Name of the target in --config.file");
+  bench_cmd->add_option("--url", bench.url, "Endpoint URL, instead of a config file");
+  bench_cmd->add_option("--model", bench.model, "Model name (with --url)");
+  bench_cmd->add_option("--api", bench.api, "API dialect (with --url)")->capture_default_str();
+  bench_cmd->add_option("--auth.bearer-token-env", bench.bearer_token_env,
+                        "Environment variable holding the bearer token (with --url)");
+  bench_cmd->add_option("--auth.bearer-token-file", bench.bearer_token_file,
+                        "File holding the bearer token (with --url)");
+  bench_cmd->add_option("--concurrency", bench.concurrency,
+                        "Comma-separated levels, e.g. 1,2,4,8,16,32 (default: the target's)");
+  auto* duration = bench_cmd->add_option("--duration", bench.duration,
+                                         "Measured time per level (after the warm-up)")
+                       ->capture_default_str();
+  bench_cmd->add_option("--requests", bench.requests,
+                        "Measured requests per level instead of a duration")
+      ->excludes(duration)
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  bench_cmd->add_option("--warmup", bench.warmup, "Warm-up before each level, excluded")
+      ->capture_default_str();
+  bench_cmd->add_option("--latency-budget", bench.latency_budget,
+                        "Recommend the level with the most throughput whose p99 latency is "
+                        "within this duration");
+  bench_cmd->add_option("--slo", bench.slo,
+                        "Per-request SLO, e.g. ttft=500ms,tpot=50ms,latency=2s,error_ratio=0.01 "
+                        "(p99 limits for the recommendation; defines goodput)");
+  bench_cmd->add_option("--max-tokens", bench.max_tokens, "Output tokens per request");
+  bench_cmd->add_option("--prompt-tokens", bench.prompt_tokens, "Prompt length in tokens");
+  bench_cmd->add_option("--json", bench.json, "Write the full report as JSON");
+  bench_cmd->add_option("--csv", bench.csv, "Write one CSV row per level");
+  bench_cmd->add_option("--plot", bench.plot, "Write the throughput-latency plot as SVG");
+  bench_cmd->add_option("--html", bench.html, "Write a self-contained HTML report");
+  bench_cmd->add_option("--log.level", bench.log_level, "Log level")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -140,6 +202,7 @@ int RunCli(int argc, char** argv) {
     if (!ResolveMockDurations(mock_text, "", &mock)) return kUsageError;
     return RunMockCommand(mock, mock_listen);
   }
+  if (bench_cmd->parsed()) return BenchCommand(bench);
   if (demo_cmd->parsed()) {
     if (!ResolveMockDurations(demo_mock_text, "mock.", &demo.mock)) return kUsageError;
     return DemoCommand(demo);

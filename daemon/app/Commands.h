@@ -39,6 +39,30 @@ struct DemoFlags {
 // `llmprobe demo`: the built-in mock plus the daemon probing it (config/demo.yaml).
 int DemoCommand(const DemoFlags& flags);
 
+struct BenchFlags {
+  std::string config_file;
+  std::string target;
+  std::string url;  // instead of a config file
+  std::string model;
+  std::string api = "openai-chat";
+  std::string bearer_token_env;
+  std::string bearer_token_file;
+  std::string concurrency;  // "1,2,4,8"; empty = the target's levels
+  std::string duration = "60s";
+  int64_t requests = 0;
+  std::string warmup = "10s";
+  std::string latency_budget;
+  std::string slo;  // "ttft=500ms,tpot=50ms"
+  int max_tokens = 0;
+  int prompt_tokens = 0;
+  std::string json, csv, plot, html;
+  std::string log_level = "warn";
+};
+
+// `llmprobe bench`: exit 0 ok, 3 when a budget/SLO is given and no level meets it, 2 on
+// unusable input.
+int BenchCommand(const BenchFlags& flags);
+
 // config/demo.yaml, embedded at build time.
 std::string_view DemoConfigYaml();
 

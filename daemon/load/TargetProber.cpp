@@ -32,7 +32,8 @@ std::chrono::nanoseconds Slice(int64_t remaining_ns) {
 
 TargetProber::TargetProber(TargetConfig config, std::string bearer_token,
                            std::unique_ptr<Transport> transport, ResultSink& sink,
-                           StageObserver* observer, const Clock& clock, uint64_t seed)
+                           StageObserver* observer, const Clock& clock, uint64_t seed,
+                           ProberOptions options)
     : config_(std::move(config)),
       bearer_token_(std::move(bearer_token)),
       dialect_(DialectFor(config_.api)),
@@ -40,6 +41,7 @@ TargetProber::TargetProber(TargetConfig config, std::string bearer_token,
       sink_(sink),
       observer_(observer),
       clock_(clock),
+      options_(options),
       prompts_(config_.workload, seed),
       budget_(config_.budget, clock.Now()),
       rng_(seed ^ 0x5bd1e995u) {}
@@ -54,6 +56,23 @@ void TargetProber::Start() {
   if (started_) return;
   started_ = true;
   thread_ = std::thread([this] { Run(); });
+}
+
+void TargetProber::WaitUntilFinished() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return finished_ || stopping_ || !started_; });
+}
+
+bool TargetProber::QuotaReachedLocked() const {
+  return options_.measured_requests_per_stage > 0 &&
+         measured_launched_ >= options_.measured_requests_per_stage;
+}
+
+bool TargetProber::CountLaunchLocked(const Stage& stage, MonoNanos now) {
+  if (now < stage.warmup_end) return true;
+  if (QuotaReachedLocked()) return false;
+  ++measured_launched_;
+  return true;
 }
 
 void TargetProber::Stop(int64_t grace_ns) {
@@ -129,12 +148,15 @@ void TargetProber::Run() {
       RunStage(stage);
       lock.lock();
     }
+    if (options_.single_pass) break;
     if (sweep && !stopping_) {
       idle_ = true;
       WaitUntil(lock, sweep_start + config_.schedule.interval_ns);
       idle_ = false;
     }
   }
+  finished_ = true;
+  cv_.notify_all();
 }
 
 void TargetProber::RunStage(const Stage& stage) {
@@ -144,6 +166,7 @@ void TargetProber::RunStage(const Stage& stage) {
   accepting_ = true;
   tasks_.clear();
   waiting_arrivals_.clear();
+  measured_launched_ = 0;
   if (stage.level.open_loop()) {
     tasks_.emplace(stage.start, Task{stage.id, true});
   } else {
@@ -164,7 +187,7 @@ void TargetProber::RunStage(const Stage& stage) {
       }
       continue;
     }
-    if (now >= stage.end) break;
+    if (now >= stage.end || QuotaReachedLocked()) break;
     RunDueTasks(lock, stage, now);
     MonoNanos wake = stage.end;
     if (!measuring) wake = std::min(wake, stage.warmup_end);
@@ -200,13 +223,14 @@ void TargetProber::RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& 
         ++inflight_limit_reached_;
         continue;
       }
-      if (!budget_.TryStart(now)) continue;
+      if (!CountLaunchLocked(stage, now) || !budget_.TryStart(now)) continue;
       launches.push_back(due);
     } else {
       if (now < backoff_until_) {
         tasks_.emplace(backoff_until_, task);
         continue;
       }
+      if (!CountLaunchLocked(stage, now)) continue;
       if (!budget_.TryStart(now)) {
         tasks_.emplace(budget_.hour_end(), task);
         continue;
@@ -278,13 +302,18 @@ void TargetProber::OnDone(const Stage& stage, RequestResult&& result) {
       if (!stage.level.open_loop()) {
         const MonoNanos due =
             std::max(now + (ok ? config_.load.think_time_ns : 0), backoff_until_);
-        if (due <= now && budget_.TryStart(now)) {
+        if (due > now) {
+          tasks_.emplace(due, Task{stage.id, false});
+        } else if (!CountLaunchLocked(stage, now)) {
+          // the stage's request quota is used up: this slot is done
+        } else if (budget_.TryStart(now)) {
           do_launch = true;
           launch = -1;
         } else {
-          tasks_.emplace(due <= now ? budget_.hour_end() : due, Task{stage.id, false});
+          tasks_.emplace(budget_.hour_end(), Task{stage.id, false});
         }
-      } else if (!waiting_arrivals_.empty() && now >= backoff_until_ && budget_.TryStart(now)) {
+      } else if (!waiting_arrivals_.empty() && now >= backoff_until_ &&
+                 CountLaunchLocked(stage, now) && budget_.TryStart(now)) {
         do_launch = true;
         launch = waiting_arrivals_.front();  // starts late: latency counts from its due time
         waiting_arrivals_.pop_front();

@@ -60,16 +60,28 @@ struct TargetStatus {
   std::string last_outcome;  // "" before the first result
 };
 
+// How the prober runs beyond the target's config: the daemon uses the defaults (forever);
+// `llmprobe bench` runs one pass over the levels.
+struct ProberOptions {
+  bool single_pass = false;  // run each level once (no sweep idling), then finish
+  // > 0: a stage ends once this many requests have started after its warm-up (the stage
+  // duration then only bounds it); 0: stages last load.stage_duration.
+  int64_t measured_requests_per_stage = 0;
+};
+
 // Start/Stop/Status are thread-safe. The sink, observer and clock must outlive the prober.
 class TargetProber {
  public:
   TargetProber(TargetConfig config, std::string bearer_token, std::unique_ptr<Transport> transport,
-               ResultSink& sink, StageObserver* observer, const Clock& clock, uint64_t seed);
+               ResultSink& sink, StageObserver* observer, const Clock& clock, uint64_t seed,
+               ProberOptions options = {});
   ~TargetProber();  // Stop(0)
   TargetProber(const TargetProber&) = delete;
   TargetProber& operator=(const TargetProber&) = delete;
 
   void Start();
+  // Blocks until a single-pass run has finished every level (drained), or Stop was called.
+  void WaitUntilFinished();
   // Stops issuing requests, lets in-flight ones finish for up to `grace_ns`, cancels the rest,
   // and returns once every request has been recorded.
   void Stop(int64_t grace_ns);
@@ -95,6 +107,9 @@ class TargetProber {
   void Run();
   bool WaitUntil(std::unique_lock<std::mutex>& lock, MonoNanos t);  // false if stopping
   void RunStage(const Stage& stage);
+  // Counts a launch at `now`; false when the stage's request quota is used up.
+  bool CountLaunchLocked(const Stage& stage, MonoNanos now);
+  bool QuotaReachedLocked() const;
   void RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& stage, MonoNanos now);
   void Submit(const Stage& stage, MonoNanos t_intended);
   void OnDone(const Stage& stage, RequestResult&& result);
@@ -109,6 +124,7 @@ class TargetProber {
   ResultSink& sink_;
   StageObserver* const observer_;  // may be null
   const Clock& clock_;
+  const ProberOptions options_;
   PromptGenerator prompts_;
 
   mutable std::mutex mu_;  // guards everything below
@@ -117,6 +133,8 @@ class TargetProber {
   bool stopping_ = false;
   bool accepting_ = false;
   bool idle_ = false;
+  bool finished_ = false;           // single pass done
+  int64_t measured_launched_ = 0;   // requests launched after the stage's warm-up
   Stage stage_;
   int64_t inflight_ = 0;
   int64_t requests_done_ = 0;
