@@ -1,5 +1,7 @@
 #include "config/Config.h"
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace llmprobe {
@@ -10,8 +12,54 @@ const char* ApiKindName(ApiKind kind) {
       return "openai-chat";
     case ApiKind::kOpenAiCompletions:
       return "openai-completions";
+    case ApiKind::kOpenAiResponses:
+      return "openai-responses";
+    case ApiKind::kAnthropicMessages:
+      return "anthropic-messages";
+    case ApiKind::kTgi:
+      return "tgi";
+    case ApiKind::kOllama:
+      return "ollama";
   }
   return "unknown";
+}
+
+std::vector<ApiKind> AllApiKinds() {
+  return {ApiKind::kOpenAiChat,
+          ApiKind::kOpenAiCompletions,
+          ApiKind::kOpenAiResponses,
+          ApiKind::kAnthropicMessages,
+          ApiKind::kTgi,
+          ApiKind::kOllama};
+}
+
+std::optional<ApiKind> ApiKindFromName(std::string_view name) {
+  for (ApiKind kind : AllApiKinds()) {
+    if (name == ApiKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+const char* AuthHeaderName(AuthHeader header) {
+  switch (header) {
+    case AuthHeader::kDefault:
+      return "default";
+    case AuthHeader::kBearer:
+      return "bearer";
+    case AuthHeader::kApiKey:
+      return "api-key";
+    case AuthHeader::kXApiKey:
+      return "x-api-key";
+  }
+  return "unknown";
+}
+
+std::optional<AuthHeader> AuthHeaderFromName(std::string_view name) {
+  for (AuthHeader h :
+       {AuthHeader::kDefault, AuthHeader::kBearer, AuthHeader::kApiKey, AuthHeader::kXApiKey}) {
+    if (name == AuthHeaderName(h)) return h;
+  }
+  return std::nullopt;
 }
 
 // The three bucket lists are vLLM's (vllm/engine/metrics.py), so that client-side and

@@ -1,6 +1,7 @@
 // The OpenAI-compatible dialects: `openai-chat` (POST /v1/chat/completions) and
 // `openai-completions` (POST /v1/completions), both streamed as SSE with a final usage chunk
-// (`stream_options.include_usage`). Served by OpenAI, vLLM, SGLang, TGI, llama.cpp, Ollama...
+// (`stream_options.include_usage`). Served by OpenAI, Azure OpenAI, Databricks, vLLM, SGLang,
+// TGI, llama.cpp, Ollama...
 #pragma once
 
 #include <memory>
@@ -10,24 +11,25 @@
 
 namespace llmprobe {
 
-// Stateless; safe for concurrent use. `api` must be an OpenAI kind.
+// Stateless; safe for concurrent use. `api` must be kOpenAiChat or kOpenAiCompletions.
 class OpenAiDialect final : public Dialect {
  public:
   explicit OpenAiDialect(ApiKind api) : api_(api) {}
 
-  // POST to target->url_parts.path with headers, in order: Content-Type: application/json,
-  // Accept: text/event-stream, the target's headers (a target header replaces a default of the
-  // same name, case-insensitively), then Authorization: Bearer <token> when the token is
-  // non-empty (replacing any configured Authorization). Body:
+  // StartRequest (RequestCommon.h) with Accept: text/event-stream and the secret as
+  // `Authorization: Bearer` unless auth.header says otherwise (Azure: api-key). Body:
   //   chat:        {model, messages:[{role:"user",content:prompt}], stream:true,
   //                 stream_options:{include_usage:true}, max_tokens, max_completion_tokens}
+  //                 (max_completion_tokens only when workload.send_max_completion_tokens)
   //   completions: {model, prompt, stream:true, stream_options:{include_usage:true}, max_tokens}
-  // plus "ignore_eos": true when workload.ignore_eos. Invalid UTF-8 in the prompt is replaced
-  // with U+FFFD rather than failing.
+  // plus the vLLM/SGLang extras "ignore_eos": true (workload.ignore_eos) and "min_tokens"
+  // (workload.min_tokens > 0), then workload.extra_body merged in.
   HttpRequestSpec BuildRequest(const RequestInputs& in) const override;
 
   // An OpenAiStreamDecoder (see OpenAiStreamDecoder.h).
   std::unique_ptr<StreamDecoder> NewDecoder() const override;
+  // NewOpenAiStreamEncoder (see OpenAiEncoding.h).
+  std::unique_ptr<StreamEncoder> NewEncoder(const EncoderInit& init) const override;
 
  private:
   ApiKind api_;

@@ -1,5 +1,7 @@
 #include "protocol/OpenAiEncoding.h"
 
+#include <memory>
+
 namespace llmprobe {
 namespace {
 
@@ -177,5 +179,37 @@ void OpenAiChunkEncoder::AppendError(std::string_view message, std::string_view 
 }
 
 void OpenAiChunkEncoder::AppendDone(std::string* out) { out->append("data: [DONE]\n\n"); }
+
+namespace {
+
+class OpenAiStreamEncoder final : public StreamEncoder {
+ public:
+  OpenAiStreamEncoder(ApiKind api, const EncoderInit& init)
+      : chunks_(api, init.id, init.model, init.created_unix_seconds) {}
+
+  const char* content_type() const override { return "text/event-stream"; }
+  void AppendStart(std::string* out) override { chunks_.AppendRole(out); }
+  void AppendTokens(std::string_view reasoning, std::string_view content,
+                    std::string* out) override {
+    chunks_.AppendTokenChunk(reasoning, content, FinishReason::kNone, nullptr, out);
+  }
+  void AppendEnd(const StreamEnd& end, std::string* out) override {
+    chunks_.AppendFinish(end.finish, out);
+    chunks_.AppendUsage(end.usage, out);
+    OpenAiChunkEncoder::AppendDone(out);
+  }
+  void AppendError(std::string_view message, std::string* out) override {
+    OpenAiChunkEncoder::AppendError(message, "server_error", out);
+  }
+
+ private:
+  const OpenAiChunkEncoder chunks_;
+};
+
+}  // namespace
+
+std::unique_ptr<StreamEncoder> NewOpenAiStreamEncoder(ApiKind api, const EncoderInit& init) {
+  return std::make_unique<OpenAiStreamEncoder>(api, init);
+}
 
 }  // namespace llmprobe

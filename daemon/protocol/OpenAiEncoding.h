@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "config/Config.h"
+#include "protocol/StreamEncoder.h"
 #include "protocol/StreamEvent.h"
 
 namespace llmprobe {
@@ -63,5 +65,11 @@ class OpenAiChunkEncoder {
 
 // Appends `s` as a JSON string literal (quotes included) to *out.
 void AppendJsonString(std::string_view s, std::string* out);
+
+// The StreamEncoder of openai-chat and openai-completions, on OpenAiChunkEncoder. Start: the
+// role chunk (chat only). Tokens: one AppendTokenChunk (completions cannot carry reasoning and
+// drops it). End: AppendFinish, AppendUsage, AppendDone. Error: AppendError(type
+// "server_error").
+std::unique_ptr<StreamEncoder> NewOpenAiStreamEncoder(ApiKind api, const EncoderInit& init);
 
 }  // namespace llmprobe

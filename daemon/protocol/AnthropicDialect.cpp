@@ -1,0 +1,32 @@
+#include "protocol/AnthropicDialect.h"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "protocol/AnthropicEncoding.h"
+#include "protocol/AnthropicStreamDecoder.h"
+#include "protocol/RequestCommon.h"
+
+namespace llmprobe {
+
+HttpRequestSpec AnthropicDialect::BuildRequest(const RequestInputs& in) const {
+  HttpRequestSpec spec = StartRequest(in, "text/event-stream", AuthHeader::kXApiKey,
+                                      {{"anthropic-version", kAnthropicVersion}});
+  nlohmann::ordered_json body;
+  body["model"] = in.target->model;
+  body["max_tokens"] = in.target->workload.max_tokens;
+  body["messages"] = nlohmann::ordered_json::array({{{"role", "user"}, {"content", in.prompt}}});
+  body["stream"] = true;
+  spec.body = SerializeBody(std::move(body), in.target->workload);
+  return spec;
+}
+
+std::unique_ptr<StreamDecoder> AnthropicDialect::NewDecoder() const {
+  return NewAnthropicStreamDecoder();
+}
+
+std::unique_ptr<StreamEncoder> AnthropicDialect::NewEncoder(const EncoderInit& init) const {
+  return NewAnthropicStreamEncoder(init);
+}
+
+}  // namespace llmprobe
