@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <string>
 
 #include "common/Duration.h"
 #include "common/HostPort.h"
@@ -27,8 +28,14 @@ int RunMockCommand(const MockOptions& options, const std::string& listen_address
     return 1;
   }
   const HostPort bound{address.value().host, server.port()};
-  std::printf("mock: listening on http://%s (ttft=%s tpot=%s)\n", bound.ToString().c_str(),
-              FormatDuration(options.ttft_ns).c_str(), FormatDuration(options.tpot_ns).c_str());
+  std::string timing =
+      "ttft=" + FormatDuration(options.ttft_ns) + " tpot=" + FormatDuration(options.tpot_ns);
+  if (options.max_batch > 0 || options.tpot_per_stream_ns > 0 || options.prefill_per_token_ns > 0) {
+    timing += " max_batch=" + std::to_string(options.max_batch) +
+              " tpot_per_stream=" + FormatDuration(options.tpot_per_stream_ns) +
+              " prefill_per_token=" + FormatDuration(options.prefill_per_token_ns);
+  }
+  std::printf("mock: listening on http://%s (%s)\n", bound.ToString().c_str(), timing.c_str());
   std::fflush(stdout);
 
   while (WaitForSignal() == SIGHUP) {

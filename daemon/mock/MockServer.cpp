@@ -5,15 +5,15 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <deque>
-#include <functional>
+#include <chrono>
 #include <nlohmann/json.hpp>
-#include <system_error>
+#include <optional>
 #include <utility>
-#include <vector>
 
 #include "common/HostPort.h"
 #include "common/HttplibServer.h"
+#include "mock/MockAdmin.h"
+#include "mock/MockModel.h"
 #include "mock/MockStream.h"
 
 namespace llmprobe {
@@ -44,7 +44,8 @@ int64_t UnixSeconds() {
 
 }  // namespace
 
-MockServer::MockServer(MockOptions options) : options_(std::move(options)) {}
+MockServer::MockServer(MockOptions options)
+    : options_(std::move(options)), batch_(options_.max_batch) {}
 
 MockServer::~MockServer() { Stop(); }
 
@@ -53,7 +54,8 @@ Status MockServer::Start(const std::string& host, int port) {
     return Status::Error("mock server already started on " + HostPort{host, port_}.ToString());
   }
   stopping_ = false;
-  runner_ = std::make_unique<HttpServerRunner>(options_.max_connections);
+  batch_.Reopen();
+  runner_ = std::make_unique<HttpServerRunner>(options().max_connections);
   httplib::Server* svr = &runner_->server();
   svr->set_keep_alive_max_count(kKeepAliveMaxRequests);
   svr->set_keep_alive_timeout(kKeepAliveTimeoutSeconds);
@@ -67,7 +69,7 @@ Status MockServer::Start(const std::string& host, int port) {
     HandleCompletion(MockEndpoint::kCompletions, req, res);
   });
   svr->Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
-    nlohmann::ordered_json model{{"id", options_.model},
+    nlohmann::ordered_json model{{"id", options().model},
                                  {"object", "model"},
                                  {"created", UnixSeconds()},
                                  {"owned_by", "llmprobe-mock"}};
@@ -76,6 +78,12 @@ Status MockServer::Start(const std::string& host, int port) {
   });
   svr->Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
+  });
+  svr->Get("/mock/config", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(MockConfigJson(options()), "application/json");
+  });
+  svr->Post("/mock/config", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleSetConfig(req, res);
   });
   // Routing misses (404), oversized bodies (413) and the like reach here with an empty body.
   svr->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -98,7 +106,8 @@ Status MockServer::Start(const std::string& host, int port) {
   svr->set_logger(
       [this](const httplib::Request&, const httplib::Response&) { requests_served_.fetch_add(1); });
 
-  if (Status st = runner_->Start(host, port, std::max(kMinListenBacklog, options_.max_connections));
+  if (Status st =
+          runner_->Start(host, port, std::max(kMinListenBacklog, options().max_connections));
       !st.ok()) {
     runner_.reset();
     return st;
@@ -114,19 +123,42 @@ void MockServer::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  runner_.reset();  // stops accepting, ends open connections, joins
+  batch_.Shutdown();  // wakes requests waiting for admission
+  runner_.reset();    // stops accepting, ends open connections, joins
 }
 
-bool MockServer::WaitUntil(TimePoint when) {
+MockOptions MockServer::options() const {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  return options_;
+}
+
+int MockServer::active_requests() const { return batch_.active(); }
+
+int MockServer::queued_requests() const { return batch_.queued(); }
+
+void MockServer::HandleSetConfig(const httplib::Request& req, httplib::Response& res) {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  if (Status st = ApplyMockConfigJson(req.body, &options_); !st.ok()) {
+    SetError(res, 400, st.message(), "invalid_request_error");
+    return;
+  }
+  batch_.SetMaxBatch(options_.max_batch, SteadyClock().Now());
+  res.set_content(MockConfigJson(options_), "application/json");
+}
+
+bool MockServer::WaitUntil(MonoNanos when) {
+  const std::chrono::steady_clock::time_point deadline{std::chrono::nanoseconds(when)};
   std::unique_lock<std::mutex> lock(stop_mu_);
-  return !stop_cv_.wait_until(lock, when, [this] { return stopping_.load(); });
+  return !stop_cv_.wait_until(lock, deadline, [this] { return stopping_.load(); });
 }
 
 void MockServer::HandleCompletion(MockEndpoint endpoint, const httplib::Request& req,
                                   httplib::Response& res) {
   // t0: httplib calls the handler once the request (headers and body) has been read.
-  const TimePoint t0 = std::chrono::steady_clock::now();
-  Result<MockRequest> parsed = ParseMockRequest(endpoint, req.body, options_.default_max_tokens);
+  const MonoNanos t0 = SteadyClock().Now();
+  // This request's timing: later /mock/config changes do not affect it.
+  const MockOptions options = this->options();
+  Result<MockRequest> parsed = ParseMockRequest(endpoint, req.body, options.default_max_tokens);
   if (!parsed.ok()) {
     SetError(res, 400, parsed.status().message(), "invalid_request_error");
     return;
@@ -136,32 +168,52 @@ void MockServer::HandleCompletion(MockEndpoint endpoint, const httplib::Request&
   const int64_t created = UnixSeconds();
 
   if (!parsed.value().stream) {
-    const int64_t due = MockTokenDueNs(options_, parsed.value().max_tokens - 1);
-    if (!WaitUntil(t0 + std::chrono::nanoseconds(due))) {
+    // The same schedule, one token at a time and nothing written: answered at the last token.
+    MockOptions schedule_options = options;
+    schedule_options.role_chunk = false;
+    schedule_options.tokens_per_chunk = 1;
+    MockStream schedule(parsed.value(), schedule_options, id, created);
+    if (!Play(schedule, options, t0, [](const MockStreamEvent&) { return true; })) {
       SetError(res, 503, "the mock server is shutting down", "server_error");
       return;
     }
-    res.set_content(MockCompletionBody(parsed.value(), options_, id, created), "application/json");
+    res.set_content(MockCompletionBody(parsed.value(), options, id, created), "application/json");
     return;
   }
 
   auto stream =
-      std::make_shared<MockStream>(std::move(parsed).value(), options_, std::move(id), created);
+      std::make_shared<MockStream>(std::move(parsed).value(), options, std::move(id), created);
   res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider("text/event-stream",
-                                   [this, stream, t0](size_t, httplib::DataSink& sink) {
-                                     return WriteStream(*stream, t0, sink);
-                                   });
+  res.set_chunked_content_provider(
+      "text/event-stream", [this, stream, options, t0](size_t, httplib::DataSink& sink) {
+        const bool complete = Play(*stream, options, t0, [&sink](const MockStreamEvent& event) {
+          return sink.write(event.text.data(), event.text.size());
+        });
+        if (complete) sink.done();
+        return complete;
+      });
 }
 
-bool MockServer::WriteStream(MockStream& stream, TimePoint t0, httplib::DataSink& sink) {
+bool MockServer::Play(MockStream& stream, const MockOptions& options, MonoNanos t0,
+                      const EventWriter& write) {
+  BatchSlot slot(&batch_);  // released after the last token, or on any early return
+  std::optional<MockTokenSchedule> schedule;
+  MonoNanos due = t0;  // the role chunk: at arrival; trailers: with the last token
   MockStreamEvent event;
   while (stream.Next(&event)) {
+    if (event.kind == MockStreamEvent::Kind::kTokens) {
+      if (!schedule) {
+        if (!slot.Admit(t0)) return false;  // stopping
+        schedule.emplace(options, stream.request().prompt_tokens, slot.admitted_at());
+      }
+      // The steps up to this chunk's last token, with the active count of this moment.
+      due = schedule->DueOf(event.end_token - 1, batch_.active());
+    }
     // Absolute due times: a late write does not delay the ones after it.
-    if (!WaitUntil(t0 + std::chrono::nanoseconds(event.due_ns))) return false;  // stopping
-    if (!sink.write(event.text.data(), event.text.size())) return false;        // client gone
+    if (!WaitUntil(due)) return false;  // stopping
+    if (!write(event)) return false;    // client gone
+    if (event.last_tokens) slot.Release(SteadyClock().Now());
   }
-  sink.done();
   return true;
 }
 

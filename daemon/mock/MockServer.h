@@ -1,25 +1,33 @@
-// A simulated OpenAI-compatible LLM server with a deterministic, absolute send schedule:
-// token k (0-based) of a streamed response is written at t0 + ttft + k * tpot, where t0 is the
-// moment the request was fully received (steady clock; each write waits for its absolute time,
-// so there is no drift). Serves
+// A simulated OpenAI-compatible LLM server with a deterministic, absolute send schedule and an
+// optional batching model (MockOptions.h): with the default options token k (0-based) of a
+// streamed response is written at t0 + ttft + k * tpot, where t0 is the moment the request was
+// fully received (steady clock; each write waits for its absolute time, so there is no drift).
+// Serves
 //   POST /v1/chat/completions, POST /v1/completions   (stream true or false)
 //   GET  /v1/models, GET /health
-// and answers anything else with 404 and an OpenAI-style error object. The response format and
-// schedule are described in MockStream.h, request parsing and the prompt-token rule (the number
-// of whitespace-separated words of the prompt; chat: of all message contents) in MockRequest.h.
+//   GET  /mock/config    the timing options as JSON (MockAdmin.h)
+//   POST /mock/config    changes any of them for requests arriving afterwards (requests already
+//                        received keep theirs; a new max_batch applies to admissions from then
+//                        on); answers the full config, or 400 on a bad body
+// and answers anything else with 404 and an OpenAI-style error object. /mock/config is an
+// unauthenticated admin endpoint: the mock is a test tool, do not expose it. The response format
+// is described in MockStream.h, request parsing and the prompt-token rule (the number of
+// whitespace-separated words of the prompt; chat: of all message contents) in MockRequest.h.
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/Clock.h"
 #include "common/HttplibServer.h"
 #include "common/Status.h"
+#include "mock/BatchScheduler.h"
 #include "mock/MockOptions.h"
 #include "mock/MockRequest.h"  // MockCountPromptTokens
 
@@ -33,6 +41,7 @@ struct Response;
 namespace llmprobe {
 
 class MockStream;
+struct MockStreamEvent;
 
 // Start/Stop from one thread; the request handlers run on the server's own threads (up to
 // options.max_connections connections are served at once, one thread each, created on demand).
@@ -56,17 +65,32 @@ class MockServer {
   // been written completely (a stream: after `[DONE]`). Thread-safe.
   int64_t requests_served() const { return requests_served_.load(); }
 
+  // The current options: those given to the constructor with the changes made through
+  // POST /mock/config. Thread-safe.
+  MockOptions options() const;
+  // Requests admitted by the batching model and not finished, and requests waiting for
+  // admission. Thread-safe.
+  int active_requests() const;
+  int queued_requests() const;
+
  private:
-  using TimePoint = std::chrono::steady_clock::time_point;
+  // Called with each event at its due time; returns false to end the response (client gone).
+  // The one place where every send passes: a send-time recorder would hook in here.
+  using EventWriter = std::function<bool(const MockStreamEvent&)>;
 
   void HandleCompletion(MockEndpoint endpoint, const httplib::Request& req, httplib::Response& res);
-  // Writes the events of a streamed response, each at t0 + its due time. Returns false if the
-  // stream was cut short (Stop() or a write error).
-  bool WriteStream(MockStream& stream, TimePoint t0, httplib::DataSink& sink);
-  // Sleeps until `when`; returns false early if Stop() was called.
-  bool WaitUntil(TimePoint when);
+  void HandleSetConfig(const httplib::Request& req, httplib::Response& res);
+  // Plays one request through the timing model (MockOptions.h): waits for admission before the
+  // first token chunk, hands each event to `write` at its due time and leaves the batch right
+  // after the last token chunk. `options` is the request's snapshot, t0 its arrival. Returns
+  // false if the response was cut short (Stop() or `write` failed).
+  bool Play(MockStream& stream, const MockOptions& options, MonoNanos t0, const EventWriter& write);
+  // Sleeps until `when` (steady clock); returns false early if Stop() was called.
+  bool WaitUntil(MonoNanos when);
 
-  MockOptions options_;
+  mutable std::mutex config_mu_;
+  MockOptions options_;   // guarded by config_mu_
+  BatchScheduler batch_;  // shut down by Stop, reopened by Start
   std::unique_ptr<HttpServerRunner> runner_;
   int port_ = 0;
   std::atomic<int64_t> requests_served_{0};

@@ -36,35 +36,35 @@ std::string TokenRange(int64_t first, int64_t end) {
 
 std::string MockTokenText(int64_t k) { return "tok" + std::to_string(k) + " "; }
 
-int64_t MockTokenDueNs(const MockOptions& options, int64_t k) {
-  return options.ttft_ns + k * options.tpot_ns;
-}
-
 MockStream::MockStream(MockRequest request, const MockOptions& options, std::string id,
                        int64_t created)
     : request_(std::move(request)),
-      options_(options),
+      role_chunk_(IsChat(request_) && options.role_chunk),
+      reasoning_tokens_(IsChat(request_) ? std::max(0, options.reasoning_tokens) : 0),
+      tokens_per_chunk_(std::max(1, options.tokens_per_chunk)),
       id_(std::move(id)),
-      created_(created),
       encoder_(ApiOf(request_), id_, request_.model, created),
-      phase_(IsChat(request_) && options.role_chunk ? Phase::kRole : Phase::kTokens) {
-  options_.tokens_per_chunk = std::max(1, options_.tokens_per_chunk);
-  options_.reasoning_tokens = IsChat(request_) ? std::max(0, options_.reasoning_tokens) : 0;
-}
+      phase_(role_chunk_ ? Phase::kRole : Phase::kTokens) {}
 
 bool MockStream::Next(MockStreamEvent* event) {
   const int64_t n = request_.max_tokens;
   event->text.clear();
+  event->kind = MockStreamEvent::Kind::kTrailer;
+  event->first_token = event->end_token = next_token_;
+  event->last_tokens = false;
   switch (phase_) {
     case Phase::kRole:
-      event->due_ns = 0;
+      event->kind = MockStreamEvent::Kind::kRole;
       encoder_.AppendRole(&event->text);
       phase_ = Phase::kTokens;
       return true;
     case Phase::kTokens: {
       const int64_t first = next_token_;
-      const int64_t end = std::min(n, first + options_.tokens_per_chunk);
-      event->due_ns = MockTokenDueNs(options_, end - 1);
+      const int64_t end = std::min(n, first + tokens_per_chunk_);
+      event->kind = MockStreamEvent::Kind::kTokens;
+      event->first_token = first;
+      event->end_token = end;
+      event->last_tokens = end >= n;
       event->text = TokenChunk(first, end);
       next_token_ = end;
       if (end >= n) phase_ = request_.include_usage ? Phase::kUsage : Phase::kDone;
@@ -74,13 +74,11 @@ bool MockStream::Next(MockStreamEvent* event) {
       TokenUsage usage;
       usage.prompt_tokens = request_.prompt_tokens;
       usage.completion_tokens = n;
-      event->due_ns = MockTokenDueNs(options_, n - 1);
       encoder_.AppendUsage(usage, &event->text);
       phase_ = Phase::kDone;
       return true;
     }
     case Phase::kDone:
-      event->due_ns = MockTokenDueNs(options_, n - 1);
       OpenAiChunkEncoder::AppendDone(&event->text);
       phase_ = Phase::kEnd;
       return true;
@@ -92,48 +90,15 @@ bool MockStream::Next(MockStreamEvent* event) {
 
 std::string MockStream::TokenChunk(int64_t first, int64_t end) const {
   // Tokens below reasoning_tokens go to the reasoning channel, the rest to content.
-  const int64_t split = std::clamp<int64_t>(options_.reasoning_tokens, first, end);
+  const int64_t split = std::clamp<int64_t>(reasoning_tokens_, first, end);
   const bool last = end >= request_.max_tokens;
-  const bool mixed = split > first && split < end;
-  if (last || mixed || request_.continuous_usage) return ExtendedTokenChunk(first, split, end);
+  TokenUsage usage;  // continuous_usage_stats: cumulative usage on every chunk (vLLM)
+  usage.prompt_tokens = request_.prompt_tokens;
+  usage.completion_tokens = end;
   std::string out;
-  if (split == end) {
-    encoder_.AppendReasoning(TokenRange(first, end), &out);
-  } else {
-    encoder_.AppendContent(TokenRange(first, end), &out);
-  }
-  return out;
-}
-
-std::string MockStream::ExtendedTokenChunk(int64_t first, int64_t split, int64_t end) const {
-  const bool chat = IsChat(request_);
-  std::string out = R"(data: {"id":)";
-  AppendJsonString(id_, &out);
-  out += chat ? R"(,"object":"chat.completion.chunk")" : R"(,"object":"text_completion")";
-  out += R"(,"created":)" + std::to_string(created_) + R"(,"model":)";
-  AppendJsonString(request_.model, &out);
-  if (chat) {
-    out += R"(,"choices":[{"index":0,"delta":{)";
-    if (split > first) {
-      out += R"("reasoning_content":)";
-      AppendJsonString(TokenRange(first, split), &out);
-    }
-    if (end > split) {
-      out += split > first ? R"(,"content":)" : R"("content":)";
-      AppendJsonString(TokenRange(split, end), &out);
-    }
-    out += '}';
-  } else {
-    out += R"(,"choices":[{"text":)";
-    AppendJsonString(TokenRange(first, end), &out);
-    out += R"(,"index":0)";
-  }
-  out += R"(,"logprobs":null,"finish_reason":)";
-  out += end >= request_.max_tokens ? R"("length"}])" : "null}]";
-  if (request_.continuous_usage) {
-    out += R"(,"usage":)" + Usage(request_, end).dump();
-  }
-  out += "}\n\n";
+  encoder_.AppendTokenChunk(TokenRange(first, split), TokenRange(split, end),
+                            last ? FinishReason::kLength : FinishReason::kNone,
+                            request_.continuous_usage ? &usage : nullptr, &out);
   return out;
 }
 

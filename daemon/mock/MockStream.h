@@ -1,11 +1,12 @@
-// The response the mock sends for one request, as data: the SSE events of a streamed response,
-// each with the time (relative to t0, the moment the request was fully received) at which it is
-// due, and the JSON body of a non-streamed one. Knows no sockets and no clocks.
+// The response the mock sends for one request, as data: the SSE events of a streamed response in
+// order, each saying which tokens it carries (the writer in MockServer decides when each is due,
+// by the timing model of MockOptions.h), and the JSON body of a non-streamed one. Knows no
+// sockets and no clocks.
 //
-// Schedule: token k (0-based) is due at ttft + k * tpot. With tokens_per_chunk = c > 1, tokens
-// are grouped c at a time and a chunk is due at the time of its last token. A role-only chunk
-// (chat, options.role_chunk) is due at 0; the usage chunk and `[DONE]` follow the last token
-// chunk immediately. A non-streamed response is due at ttft + (max_tokens - 1) * tpot.
+// Events: a role-only chunk (chat, options.role_chunk), due at arrival; token chunks of
+// options.tokens_per_chunk tokens each (the last may be shorter), each due at its last token's
+// time, the last one with finish_reason "length"; then, due with the last token, the usage chunk
+// (stream_options.include_usage) and `[DONE]`.
 #pragma once
 
 #include <cstdint>
@@ -20,19 +21,27 @@ namespace llmprobe {
 // Text of token k: a short word and a space, "tok<k> ", never empty.
 std::string MockTokenText(int64_t k);
 
-// Due time (ns after t0) of token k.
-int64_t MockTokenDueNs(const MockOptions& options, int64_t k);
-
 struct MockStreamEvent {
-  int64_t due_ns = 0;  // after t0
-  std::string text;    // one complete SSE event: "data: ...\n\n"
+  enum class Kind {
+    kRole,     // due at arrival, before admission
+    kTokens,   // tokens [first_token, end_token), due at token end_token - 1's time
+    kTrailer,  // usage chunk or `[DONE]`: right after the last token chunk
+  };
+  Kind kind = Kind::kTokens;
+  int64_t first_token = 0;
+  int64_t end_token = 0;
+  bool last_tokens = false;  // kTokens: this chunk carries the request's last token
+  std::string text;          // one complete SSE event: "data: ...\n\n"
 };
 
 // Generates the events of one streamed response lazily, in order. Not thread-safe.
 class MockStream {
  public:
-  // id is the response id ("chatcmpl-..."), created its Unix time in seconds.
+  // id is the response id ("chatcmpl-..."), created its Unix time in seconds. Uses the content
+  // options (role_chunk, reasoning_tokens, tokens_per_chunk) of `options`, none of its timing.
   MockStream(MockRequest request, const MockOptions& options, std::string id, int64_t created);
+
+  const MockRequest& request() const { return request_; }
 
   // Fills *event with the next event and returns true, or returns false after `[DONE]`.
   bool Next(MockStreamEvent* event);
@@ -40,14 +49,12 @@ class MockStream {
  private:
   enum class Phase { kRole, kTokens, kUsage, kDone, kEnd };
   std::string TokenChunk(int64_t first, int64_t end) const;  // tokens [first, end)
-  // A token chunk the shared encoder cannot express: finish_reason set, per-chunk usage, or
-  // reasoning and content in one delta. Same key order as OpenAiChunkEncoder.
-  std::string ExtendedTokenChunk(int64_t first, int64_t split, int64_t end) const;
 
   MockRequest request_;
-  MockOptions options_;
+  bool role_chunk_;
+  int64_t reasoning_tokens_;
+  int64_t tokens_per_chunk_;
   std::string id_;
-  int64_t created_;
   OpenAiChunkEncoder encoder_;
   Phase phase_;
   int64_t next_token_ = 0;
