@@ -36,6 +36,7 @@ struct SecretRef {
   std::string file;  // read (and re-read on reload) from this file, trailing newline stripped
   std::string env;   // or read from this environment variable
   bool empty() const { return file.empty() && env.empty(); }
+  bool operator==(const SecretRef&) const = default;
 };
 
 // How the auth secret is sent. kDefault = the dialect's own way: `Authorization: Bearer` for
@@ -55,6 +56,7 @@ std::optional<AuthHeader> AuthHeaderFromName(std::string_view name);
 struct AuthConfig {
   SecretRef bearer_token;  // from `bearer_token_file` or `bearer_token_env`; sent per `header`
   AuthHeader header = AuthHeader::kDefault;  // `auth.header`
+  bool operator==(const AuthConfig&) const = default;
 };
 
 struct TlsConfig {
@@ -63,20 +65,25 @@ struct TlsConfig {
   std::string key_file;
   std::string server_name;  // SNI and verification name; empty = URL host
   bool insecure_skip_verify = false;
+  // Lowest TLS version accepted: "TLS12" or "TLS13" (prometheus/common's names); empty = the
+  // TLS library's default.
+  std::string min_version;
+  bool operator==(const TlsConfig&) const = default;
 };
 
 struct TimeoutsConfig {
-  int64_t connect_ns = 10 * kNanosPerSecond;          // TCP + TLS handshake
-  int64_t first_token_ns = 60 * kNanosPerSecond;      // t_start -> first token
-  int64_t between_tokens_ns = 30 * kNanosPerSecond;   // between token-bearing chunks
-  int64_t total_ns = 300 * kNanosPerSecond;           // t_start -> end of stream
+  int64_t connect_ns = 10 * kNanosPerSecond;         // TCP + TLS handshake
+  int64_t first_token_ns = 60 * kNanosPerSecond;     // t_start -> first token
+  int64_t between_tokens_ns = 30 * kNanosPerSecond;  // between token-bearing chunks
+  int64_t total_ns = 300 * kNanosPerSecond;          // t_start -> end of stream
+  bool operator==(const TimeoutsConfig&) const = default;
 };
 
 struct WorkloadConfig {
-  int prompt_tokens = 128;   // approximate prompt length in tokens
-  int max_tokens = 64;       // output tokens requested per request
-  bool ignore_eos = false;   // vLLM/SGLang extension: generate exactly max_tokens
-  bool unique_prefix = true; // a per-request nonce at the start of the prompt defeats prefix caching
+  int prompt_tokens = 128;    // approximate prompt length in tokens
+  int max_tokens = 64;        // output tokens requested per request
+  bool ignore_eos = false;    // vLLM/SGLang extension: generate exactly max_tokens
+  bool unique_prefix = true;  // a per-request nonce at the start of the prompt defeats caching
   // vLLM/SGLang extension: generate at least this many tokens; 0 = not sent. openai-* only.
   int min_tokens = 0;
   // A JSON object (as text) merged into every request body as an RFC 7386 merge patch:
@@ -88,6 +95,7 @@ struct WorkloadConfig {
   // OpenAI o-series models instead reject max_tokens: drop it with extra_body
   // {"max_tokens": null}.
   bool send_max_completion_tokens = true;
+  bool operator==(const WorkloadConfig&) const = default;
 };
 
 // How load is generated. Closed loop (`concurrency`): at level C, C requests in flight back to
@@ -98,14 +106,15 @@ enum class Arrival { kPoisson, kConstant };  // open-loop inter-arrival times
 
 struct LoadConfig {
   LoadMode mode = LoadMode::kConcurrency;
-  std::vector<int> concurrency = {1};   // closed-loop levels, cycled in order
+  std::vector<int> concurrency = {1};   // closed-loop levels, cycled in order; empty in rate mode
   std::vector<double> rate;             // open-loop levels in requests per second, cycled
   Arrival arrival = Arrival::kPoisson;  // open loop only
   int max_inflight = 256;               // open loop: cap; a due request waits (and is late)
   int64_t think_time_ns = 0;            // closed loop: pause between a slot's requests
   int64_t stage_duration_ns = 60 * kNanosPerSecond;  // time at each level
-  int64_t warmup_ns = 5 * kNanosPerSecond;   // start of each stage kept out of latency stats
+  int64_t warmup_ns = 5 * kNanosPerSecond;    // start of each stage kept out of latency stats
   int64_t window_ns = 300 * kNanosPerSecond;  // rolling window, in the level's active time
+  bool operator==(const LoadConfig&) const = default;
 };
 
 // When the levels run. Continuous: one stage after another forever. Sweep: every `interval`,
@@ -115,6 +124,7 @@ struct ScheduleConfig {
   ScheduleMode mode = ScheduleMode::kContinuous;
   int64_t interval_ns = 30 * 60 * kNanosPerSecond;  // sweep period
   bool random_start = true;  // sweep: delay the first sweep by a random part of the interval
+  bool operator==(const ScheduleConfig&) const = default;
 };
 
 // Latency thresholds (0 = none) and objectives. Each threshold is added to the histogram's
@@ -123,12 +133,13 @@ struct SloConfig {
   int64_t time_to_first_token_ns = 0;
   int64_t time_per_output_token_ns = 0;
   int64_t request_duration_ns = 0;
-  double objective = 0.99;     // fraction of requests that must meet each threshold
-  double error_ratio = -1;     // largest acceptable fraction of failed requests; <0 = none
+  double objective = 0.99;  // fraction of requests that must meet each threshold
+  double error_ratio = -1;  // largest acceptable fraction of failed requests; <0 = none
   bool any() const {
-    return time_to_first_token_ns > 0 || time_per_output_token_ns > 0 ||
-           request_duration_ns > 0 || error_ratio >= 0;
+    return time_to_first_token_ns > 0 || time_per_output_token_ns > 0 || request_duration_ns > 0 ||
+           error_ratio >= 0;
   }
+  bool operator==(const SloConfig&) const = default;
 };
 
 // Spending caps per hour (0 = no cap) and prices for the cost estimate.
@@ -139,13 +150,15 @@ struct BudgetConfig {
   double output_price_per_million = 0;  // per 1M output tokens
   std::string currency = "USD";
   bool priced() const { return input_price_per_million > 0 || output_price_per_million > 0; }
+  bool operator==(const BudgetConfig&) const = default;
 };
 
 // Histogram bucket upper bounds in seconds, per measure. Empty = the defaults of measurement.md.
 struct BucketsConfig {
-  std::vector<double> time_to_first_token;   // also used for time-to-first-content and TTFB
-  std::vector<double> time_per_output_token; // also used for inter-token latency
+  std::vector<double> time_to_first_token;    // also used for time-to-first-content and TTFB
+  std::vector<double> time_per_output_token;  // also used for inter-token latency
   std::vector<double> request_duration;
+  bool operator==(const BucketsConfig&) const = default;
 };
 
 // Full endpoint URL split into parts by the loader.
@@ -154,6 +167,7 @@ struct UrlParts {
   std::string host;    // without brackets for IPv6
   int port = 0;        // explicit or scheme default
   std::string path;    // path and query, starts with '/'
+  bool operator==(const UrlParts&) const = default;
 };
 
 struct TargetConfig {
@@ -172,12 +186,14 @@ struct TargetConfig {
   SloConfig slo;
   BudgetConfig budget;
   BucketsConfig buckets;
+  bool operator==(const TargetConfig&) const = default;
 };
 
 struct GlobalConfig {
   std::string web_listen_address;  // empty = flag or built-in default
   std::string log_level;           // empty = flag or "info"
   std::string log_format;          // empty = flag or "logfmt"
+  bool operator==(const GlobalConfig&) const = default;
 };
 
 struct Config {
