@@ -120,6 +120,9 @@ int RunCli(int argc, char** argv) {
                       "On SIGTERM/SIGINT, how long in-flight requests may finish before they are "
                       "canceled")
       ->capture_default_str();
+  run_cmd->add_option("--shard", run.shard,
+                      "INDEX/COUNT: probe only the targets whose name hashes to this shard, so "
+                      "COUNT replicas split one target list (e.g. 0/3, 1/3, 2/3)");
   AddLogFlags(run_cmd, &run.log);
 
   std::string check_file;

@@ -21,6 +21,7 @@ struct RunFlags {
   std::string listen_address;  // empty = config global.web_listen_address or the default
   LogFlags log;
   std::string shutdown_grace = "5s";
+  std::string shard;  // "INDEX/COUNT"; empty = all targets
 };
 
 // `llmprobe run`: the daemon, until SIGINT/SIGTERM.

@@ -2,11 +2,15 @@
 
 #include <chrono>
 #include <random>
+#include <thread>
 
+#include "common/Duration.h"
 #include "common/Log.h"
+#include "config/ConfigDump.h"
+#include "config/ConfigLoader.h"
 #include "config/Secret.h"
 #include "metrics/Exposition.h"
-#include "transport/HttplibTransport.h"
+#include "transport/EpollTransport.h"
 
 namespace llmprobe {
 namespace {
@@ -42,52 +46,152 @@ Daemon::Daemon(Config config, DaemonOptions options, const Clock& clock)
       self_metrics_([this] { return TargetStatuses(); }),
       sink_(Sinks(&probe_metrics_, &rolling_, options_.extra_sink)),
       web_(WebRoutes{[this] { return RenderMetrics(); }, [this] { return running_.load(); },
-                     [this] { return TargetStatuses(); }}) {}
+                     [this] { return TargetStatuses(); }, [this] { return rolling_.Snapshot(); },
+                     [this] { return Reload(); }, [this] { return RunningConfigYaml(); }}) {}
 
 Daemon::~Daemon() { Stop(); }
 
-Status Daemon::Start() {
-  std::vector<std::unique_ptr<TargetProber>> probers;
-  for (const TargetConfig& target : config_.targets) {
+Result<std::vector<std::pair<TargetConfig, std::string>>> Daemon::Resolve(
+    const Config& config) const {
+  std::vector<std::pair<TargetConfig, std::string>> out;
+  for (const TargetConfig& target : config.targets) {
+    if (!options_.shard.Owns(target.name)) continue;
     auto token = ReadSecret(target.auth.bearer_token);
     if (!token.ok()) {
       return Status::Error("target \"" + target.name + "\": auth: " + token.status().message());
     }
-    Endpoint endpoint{target.url_parts, target.tls, target.timeouts.connect_ns};
-    probe_metrics_.AddTarget(target);
-    rolling_.AddTarget(target.name, target.model, target.slo, target.load.window_ns);
-    probers.push_back(std::make_unique<TargetProber>(
-        target, std::move(token).value(), MakeHttplibTransport(endpoint, clock_), sink_,
-        &rolling_, clock_, std::random_device{}()));
+    out.emplace_back(target, std::move(token).value());
   }
-  probers_ = std::move(probers);
+  return out;
+}
+
+std::unique_ptr<TargetProber> Daemon::MakeProber(const TargetConfig& target,
+                                                 const std::string& token) {
+  probe_metrics_.AddTarget(target);
+  rolling_.AddTarget(target.name, target.model, target.slo, target.load.window_ns);
+  Endpoint endpoint{target.url_parts, target.tls, target.timeouts.connect_ns};
+  return std::make_unique<TargetProber>(target, token,
+                                        MakeEpollTransport(endpoint, clock_, engine_), sink_,
+                                        &rolling_, clock_, std::random_device{}());
+}
+
+Status Daemon::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto targets = Resolve(config_);
+  if (!targets.ok()) return targets.status();
+  for (auto& [target, token] : targets.value()) {
+    Running r{target, token, MakeProber(target, token)};
+    running_targets_.emplace(target.name, std::move(r));
+  }
   if (Status s = web_.Start(options_.listen_address); !s.ok()) {
-    probers_.clear();
+    running_targets_.clear();
     return s;
   }
   self_metrics_.SetReloadResult(true, UnixNow());
-  for (auto& p : probers_) p->Start();
+  for (auto& [name, r] : running_targets_) r.prober->Start();
   running_ = true;
   log::Info("llmprobe started", {{"listen_address", web_.bound_address()},
-                                 {"targets", static_cast<int64_t>(probers_.size())},
+                                 {"targets", static_cast<int64_t>(running_targets_.size())},
+                                 {"shard", options_.shard.ToString()},
                                  {"config", config_.source_path}});
   return Status::Ok();
 }
 
-void Daemon::Stop() {
-  if (!running_) return;
-  running_ = false;
-  log::Info("stopping: letting in-flight requests finish",
-            {{"grace", static_cast<int64_t>(options_.shutdown_grace_ns / kNanosPerMilli)}});
-  // Stop all probers in parallel so the grace period is shared, not summed.
+void Daemon::StopAll(std::vector<std::unique_ptr<TargetProber>> probers) {
+  // In parallel, so the grace period is shared, not summed.
   std::vector<std::thread> stoppers;
-  for (auto& p : probers_) {
+  for (auto& p : probers) {
     stoppers.emplace_back([&p, this] { p->Stop(options_.shutdown_grace_ns); });
   }
   for (auto& t : stoppers) t.join();
+}
+
+void Daemon::Stop() {
+  if (!running_.exchange(false)) return;
+  log::Info("stopping: letting in-flight requests finish",
+            {{"grace", FormatDuration(options_.shutdown_grace_ns)}});
+  std::vector<std::unique_ptr<TargetProber>> probers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, r] : running_targets_) probers.push_back(std::move(r.prober));
+  }
+  StopAll(std::move(probers));
   web_.Stop();
-  probers_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  running_targets_.clear();
   log::Info("stopped");
+}
+
+Status Daemon::Reload() {
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  if (options_.config_file.empty()) return Status::Error("no config file to reload");
+  auto fail = [this](const std::string& message) {
+    self_metrics_.SetReloadResult(false, 0);
+    log::Error("reload failed: keeping the running configuration", {{"err", message}});
+    return Status::Error(message);
+  };
+  auto loaded = LoadConfigFile(options_.config_file);
+  if (!loaded.ok()) return fail(loaded.status().message());
+  auto targets = Resolve(loaded.value());
+  if (!targets.ok()) return fail(targets.status().message());
+  const GlobalConfig& g = loaded.value().global;
+  if (!g.log_level.empty() || !g.log_format.empty()) {
+    if (Status s = log::Configure(g.log_level.empty() ? "info" : g.log_level,
+                                  g.log_format.empty() ? "logfmt" : g.log_format);
+        !s.ok()) {
+      return fail(s.message());
+    }
+  }
+
+  // Decide what changes; stop the changed and removed targets outside the lock.
+  std::map<std::string, std::pair<TargetConfig, std::string>> wanted;
+  for (auto& [t, token] : targets.value()) wanted.emplace(t.name, std::make_pair(t, token));
+  std::vector<std::string> stop_names;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, r] : running_targets_) {
+      auto it = wanted.find(name);
+      if (it == wanted.end() || !(it->second.first == r.config) || it->second.second != r.token) {
+        stop_names.push_back(name);
+      }
+    }
+  }
+  std::vector<std::unique_ptr<TargetProber>> stopping;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& name : stop_names) {
+      stopping.push_back(std::move(running_targets_[name].prober));
+    }
+  }
+  StopAll(std::move(stopping));
+  int started = 0, kept = 0, removed = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& name : stop_names) {
+    running_targets_.erase(name);
+    probe_metrics_.RemoveTarget(name);
+    rolling_.RemoveTarget(name);
+    if (wanted.count(name) == 0) ++removed;
+  }
+  for (auto& [name, entry] : wanted) {
+    if (running_targets_.count(name) != 0) {
+      ++kept;
+      continue;
+    }
+    Running r{entry.first, entry.second, MakeProber(entry.first, entry.second)};
+    if (running_) r.prober->Start();
+    running_targets_.emplace(name, std::move(r));
+    ++started;
+  }
+  config_ = std::move(loaded).value();
+  self_metrics_.SetReloadResult(true, UnixNow());
+  if (!g.web_listen_address.empty() && options_.listen_address != g.web_listen_address) {
+    log::Warn("web_listen_address changed: restart to apply",
+              {{"running", options_.listen_address}, {"configured", g.web_listen_address}});
+  }
+  log::Info("configuration reloaded", {{"started_or_restarted", started},
+                                       {"unchanged", kept},
+                                       {"removed", removed}});
+  return Status::Ok();
 }
 
 std::string Daemon::RenderMetrics() const {
@@ -95,10 +199,18 @@ std::string Daemon::RenderMetrics() const {
 }
 
 std::vector<TargetStatus> Daemon::TargetStatuses() const {
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<TargetStatus> out;
-  out.reserve(probers_.size());
-  for (const auto& p : probers_) out.push_back(p->Status());
+  out.reserve(running_targets_.size());
+  for (const auto& [name, r] : running_targets_) {
+    if (r.prober) out.push_back(r.prober->Status());
+  }
   return out;
+}
+
+std::string Daemon::RunningConfigYaml() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return DumpConfigYaml(config_);
 }
 
 }  // namespace llmprobe

@@ -37,8 +37,8 @@ int ServeUntilSignal(Daemon& daemon) {
   for (;;) {
     const int sig = WaitForSignal();
     if (sig == SIGHUP) {
-      log::Warn("SIGHUP received: configuration reload is not supported by this build; "
-                "restart the process to apply changes");
+      log::Info("SIGHUP received: reloading the configuration");
+      daemon.Reload();  // logs the outcome; a bad file keeps the old config running
       continue;
     }
     log::Info("signal received, shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -69,6 +69,15 @@ int RunDaemonCommand(const RunFlags& flags) {
   options.listen_address =
       FirstNonEmpty(flags.listen_address, global.web_listen_address, kDefaultListenAddress);
   options.shutdown_grace_ns = grace.value();
+  options.config_file = flags.config_file;
+  if (!flags.shard.empty()) {
+    auto shard = ParseShard(flags.shard);
+    if (!shard.ok()) {
+      std::fprintf(stderr, "llmprobe: %s\n", shard.status().message().c_str());
+      return 2;
+    }
+    options.shard = shard.value();
+  }
   Daemon daemon(std::move(config).value(), options);
   if (Status s = daemon.Start(); !s.ok()) {
     log::Error("cannot start", {{"err", s.message()}});

@@ -145,6 +145,43 @@ void ProbeMetrics::AddTarget(const TargetConfig& target) {
   }
 }
 
+void ProbeMetrics::RemoveTarget(const std::string& target) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  for (auto it = series_.begin(); it != series_.end();) {
+    if (std::get<0>(it->first) != target) {
+      ++it;
+      continue;
+    }
+    LevelSeries& s = *it->second;
+    for (auto [family, metric] : {std::pair{&ttft_, s.ttft}, {&ttfc_, s.ttfc}, {&ttfb_, s.ttfb},
+                                  {&tpot_, s.tpot}, {&itl_, s.itl}, {&duration_, s.duration},
+                                  {&start_delay_, s.start_delay},
+                                  {&scheduled_ttft_, s.scheduled_ttft},
+                                  {&scheduled_duration_, s.scheduled_duration}}) {
+      if (metric != nullptr) family->Remove(metric);
+    }
+    for (auto [family, metric] :
+         {std::pair{&output_tokens_, s.output_tokens}, {&input_tokens_, s.input_tokens},
+          {&mismatches_, s.mismatches}, {&good_, s.good}, {&slo_good_, s.slo_ttft},
+          {&slo_good_, s.slo_tpot}, {&slo_good_, s.slo_duration}}) {
+      if (metric != nullptr) family->Remove(metric);
+    }
+    for (auto& [outcome, counter] : s.by_outcome) requests_.Remove(counter);
+    it = series_.erase(it);
+  }
+  auto info = targets_.find(target);
+  if (info == targets_.end()) return;
+  if (info->second.cost != nullptr) cost_.Remove(info->second.cost);
+  for (SloKind kind : {SloKind::kTimeToFirstToken, SloKind::kTimePerOutputToken,
+                       SloKind::kRequestDuration, SloKind::kErrorRatio}) {
+    const prometheus::Labels l{{metric::kLabelSlo, std::string(SloKindName(kind))},
+                               {metric::kLabelTarget, target}};
+    if (slo_threshold_.Has(l)) slo_threshold_.Remove(&slo_threshold_.Add(l));
+    if (slo_objective_.Has(l)) slo_objective_.Remove(&slo_objective_.Add(l));
+  }
+  targets_.erase(info);
+}
+
 ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target,
                                                 const std::string& model, const LevelId& level) {
   auto key = std::make_tuple(target, model, level);

@@ -33,6 +33,10 @@ class ProbeMetrics final : public ResultSink {
   // price, and the series of every configured level at zero. Call before its first Record().
   void AddTarget(const TargetConfig& target);
 
+  // Removes every series of the target (it left the config or changed: a changed target is
+  // removed, then added again with its new buckets). No Record() for it may run concurrently.
+  void RemoveTarget(const std::string& target);
+
   void Record(const SeriesKey& key, const RequestResult& result) override;
 
   // Bucket boundaries in seconds: `configured` (or `defaults` when empty) plus each threshold.

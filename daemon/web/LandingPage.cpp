@@ -93,7 +93,8 @@ std::string RenderLandingPage(const std::vector<TargetStatus>& targets,
   h += "<h1>llmprobe</h1>\n<p>Version " + HtmlEscape(Version()) + " (" +
        HtmlEscape(GitRevision()) + ")</p>\n";
   h += "<ul><li><a href=\"metrics\">Metrics</a></li><li><a href=\"-/healthy\">Health</a></li>"
-       "<li><a href=\"-/ready\">Readiness</a></li></ul>\n";
+       "<li><a href=\"-/ready\">Readiness</a></li>"
+       "<li><a href=\"config\">Configuration</a></li></ul>\n";
   h += "<h2>Targets</h2>\n<table><tr><th>Target</th><th>Model</th><th>API</th>"
        "<th>Stage</th><th>Phase</th><th>In flight</th><th>Requests</th>"
        "<th>Last outcome</th></tr>\n";

@@ -43,6 +43,20 @@ Status WebServer::Start(const std::string& listen_address) {
     res.status = ready ? 200 : 503;
     res.set_content(ready ? "Ready.\n" : "Not ready.\n", "text/plain; charset=utf-8");
   });
+  s.Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+    const Status st = routes_.reload ? routes_.reload() : Status::Error("reload not supported");
+    res.status = st.ok() ? 200 : 500;
+    res.set_content(st.ok() ? "Reloaded.\n" : "failed to reload config: " + st.message() + "\n",
+                    "text/plain; charset=utf-8");
+  });
+  s.Get("/-/reload", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "POST");
+    res.set_content("Only POST requests allowed.\n", "text/plain; charset=utf-8");
+  });
+  s.Get("/config", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(routes_.config ? routes_.config() : "", "text/plain; charset=utf-8");
+  });
   s.Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(
         RenderLandingPage(routes_.targets ? routes_.targets() : std::vector<TargetStatus>{},

@@ -1,5 +1,5 @@
-// The one HTTP server of the daemon (cpp-httplib): /metrics, /-/healthy, /-/ready and the
-// landing page at /. It only calls the functions it is given, so it never blocks the load path
+// The one HTTP server of the daemon (cpp-httplib): /metrics, /-/healthy, /-/ready,
+// POST /-/reload, /config and the landing page at /. It only calls the functions it is given, so it never blocks the load path
 // beyond what those functions do.
 #pragma once
 
@@ -20,6 +20,8 @@ struct WebRoutes {
   std::function<bool()> ready;                          // /-/ready: config loaded, probing
   std::function<std::vector<TargetStatus>()> targets;   // for the landing page
   std::function<std::vector<RollingTargetSnapshot>()> rolling;  // curve + SLOs on the page
+  std::function<Status()> reload;          // POST /-/reload (405 on GET)
+  std::function<std::string()> config;     // /config: the running config, secrets as <secret>
 };
 
 // Start/Stop from one thread; requests are served on the server's own threads.

@@ -1,0 +1,176 @@
+#include "config/ConfigDump.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/Duration.h"
+
+namespace llmprobe {
+namespace {
+
+void Duration(YAML::Emitter& out, const char* key, int64_t ns) {
+  out << YAML::Key << key << YAML::Value << FormatDuration(ns);
+}
+
+template <typename T>
+void Seq(YAML::Emitter& out, const char* key, const std::vector<T>& v) {
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const T& x : v) out << x;
+  out << YAML::EndSeq;
+}
+
+void Target(YAML::Emitter& out, const TargetConfig& t) {
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << t.name;
+  out << YAML::Key << "api" << YAML::Value << ApiKindName(t.api);
+  out << YAML::Key << "url" << YAML::Value << t.url;
+  out << YAML::Key << "model" << YAML::Value << t.model;
+  if (!t.headers.empty()) {
+    out << YAML::Key << "headers" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : t.headers) {
+      out << YAML::Key << k << YAML::Value << (IsSensitiveHeader(k) ? "<secret>" : v);
+    }
+    out << YAML::EndMap;
+  }
+  if (!t.auth.bearer_token.empty()) {
+    out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+    if (!t.auth.bearer_token.file.empty()) {
+      out << YAML::Key << "bearer_token_file" << YAML::Value << t.auth.bearer_token.file;
+    }
+    if (!t.auth.bearer_token.env.empty()) {
+      out << YAML::Key << "bearer_token_env" << YAML::Value << t.auth.bearer_token.env;
+    }
+    out << YAML::Key << "bearer_token" << YAML::Value << "<secret>";
+    out << YAML::EndMap;
+  }
+  if (!(t.tls == TlsConfig{})) {
+    out << YAML::Key << "tls_config" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "ca_file" << YAML::Value << t.tls.ca_file;
+    out << YAML::Key << "cert_file" << YAML::Value << t.tls.cert_file;
+    out << YAML::Key << "key_file" << YAML::Value << t.tls.key_file;
+    out << YAML::Key << "server_name" << YAML::Value << t.tls.server_name;
+    out << YAML::Key << "insecure_skip_verify" << YAML::Value << t.tls.insecure_skip_verify;
+    out << YAML::Key << "min_version" << YAML::Value << t.tls.min_version;
+    out << YAML::EndMap;
+  }
+  out << YAML::Key << "timeouts" << YAML::Value << YAML::BeginMap;
+  Duration(out, "connect", t.timeouts.connect_ns);
+  Duration(out, "first_token", t.timeouts.first_token_ns);
+  Duration(out, "between_tokens", t.timeouts.between_tokens_ns);
+  Duration(out, "total", t.timeouts.total_ns);
+  out << YAML::EndMap;
+  out << YAML::Key << "workload" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "prompt_tokens" << YAML::Value << t.workload.prompt_tokens;
+  out << YAML::Key << "max_tokens" << YAML::Value << t.workload.max_tokens;
+  out << YAML::Key << "ignore_eos" << YAML::Value << t.workload.ignore_eos;
+  out << YAML::Key << "unique_prefix" << YAML::Value << t.workload.unique_prefix;
+  out << YAML::EndMap;
+  out << YAML::Key << "load" << YAML::Value << YAML::BeginMap;
+  const bool rate = t.load.mode == LoadMode::kRate;
+  out << YAML::Key << "mode" << YAML::Value << (rate ? "rate" : "concurrency");
+  if (rate) {
+    Seq(out, "rate", t.load.rate);
+    out << YAML::Key << "arrival" << YAML::Value
+        << (t.load.arrival == Arrival::kConstant ? "constant" : "poisson");
+    out << YAML::Key << "max_inflight" << YAML::Value << t.load.max_inflight;
+  } else {
+    Seq(out, "concurrency", t.load.concurrency);
+    Duration(out, "think_time", t.load.think_time_ns);
+  }
+  Duration(out, "stage_duration", t.load.stage_duration_ns);
+  Duration(out, "warmup", t.load.warmup_ns);
+  Duration(out, "window", t.load.window_ns);
+  out << YAML::EndMap;
+  if (t.schedule.mode == ScheduleMode::kSweep) {
+    out << YAML::Key << "schedule" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "mode" << YAML::Value << "sweep";
+    Duration(out, "interval", t.schedule.interval_ns);
+    out << YAML::Key << "random_start" << YAML::Value << t.schedule.random_start;
+    out << YAML::EndMap;
+  }
+  if (t.slo.any()) {
+    out << YAML::Key << "slo" << YAML::Value << YAML::BeginMap;
+    if (t.slo.time_to_first_token_ns > 0) {
+      Duration(out, "time_to_first_token", t.slo.time_to_first_token_ns);
+    }
+    if (t.slo.time_per_output_token_ns > 0) {
+      Duration(out, "time_per_output_token", t.slo.time_per_output_token_ns);
+    }
+    if (t.slo.request_duration_ns > 0) {
+      Duration(out, "request_duration", t.slo.request_duration_ns);
+    }
+    out << YAML::Key << "objective" << YAML::Value << t.slo.objective;
+    if (t.slo.error_ratio >= 0) out << YAML::Key << "error_ratio" << YAML::Value << t.slo.error_ratio;
+    out << YAML::EndMap;
+  }
+  const BudgetConfig& b = t.budget;
+  if (b.max_requests_per_hour > 0 || b.max_output_tokens_per_hour > 0 || b.priced()) {
+    out << YAML::Key << "budget" << YAML::Value << YAML::BeginMap;
+    if (b.max_requests_per_hour > 0) {
+      out << YAML::Key << "max_requests_per_hour" << YAML::Value << b.max_requests_per_hour;
+    }
+    if (b.max_output_tokens_per_hour > 0) {
+      out << YAML::Key << "max_output_tokens_per_hour" << YAML::Value
+          << b.max_output_tokens_per_hour;
+    }
+    if (b.priced()) {
+      out << YAML::Key << "price" << YAML::Value << YAML::BeginMap;
+      out << YAML::Key << "input_per_million" << YAML::Value << b.input_price_per_million;
+      out << YAML::Key << "output_per_million" << YAML::Value << b.output_price_per_million;
+      out << YAML::Key << "currency" << YAML::Value << b.currency;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
+  const BucketsConfig& k = t.buckets;
+  if (!k.time_to_first_token.empty() || !k.time_per_output_token.empty() ||
+      !k.request_duration.empty()) {
+    out << YAML::Key << "buckets" << YAML::Value << YAML::BeginMap;
+    if (!k.time_to_first_token.empty()) Seq(out, "time_to_first_token", k.time_to_first_token);
+    if (!k.time_per_output_token.empty()) {
+      Seq(out, "time_per_output_token", k.time_per_output_token);
+    }
+    if (!k.request_duration.empty()) Seq(out, "request_duration", k.request_duration);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+bool IsSensitiveHeader(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* word : {"auth", "cookie", "key", "token", "secret", "password", "signature",
+                           "credential", "session"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string DumpConfigYaml(const Config& config) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  if (!(config.global == GlobalConfig{})) {
+    out << YAML::Key << "global" << YAML::Value << YAML::BeginMap;
+    if (!config.global.web_listen_address.empty()) {
+      out << YAML::Key << "web_listen_address" << YAML::Value << config.global.web_listen_address;
+    }
+    if (!config.global.log_level.empty()) {
+      out << YAML::Key << "log_level" << YAML::Value << config.global.log_level;
+    }
+    if (!config.global.log_format.empty()) {
+      out << YAML::Key << "log_format" << YAML::Value << config.global.log_format;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::Key << "targets" << YAML::Value << YAML::BeginSeq;
+  for (const TargetConfig& t : config.targets) Target(out, t);
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace llmprobe
