@@ -76,23 +76,48 @@ std::string Suggest(std::string_view key, std::initializer_list<std::string_view
   return best;
 }
 
-bool ParseInt(std::string_view text, long long* out) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  if (ec == std::errc::result_out_of_range && end == text.data() + text.size()) {
-    *out = text.front() == '-' ? LLONG_MIN : LLONG_MAX;  // reported as out of range
-    return true;
-  }
-  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
-}
-
 bool ParseNumber(std::string_view text, double* out) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
 }
 
+enum class IntParse { kOk, kOutOfRange, kInvalid };
+
+// An integer too large for int64_t is kOutOfRange (so it is reported as out of range, not as
+// "not an integer"), never clamped: a clamped value could pass a bound of INT64_MAX.
+IntParse ParseInt(std::string_view text, int64_t* out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return IntParse::kInvalid;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  if (end != text.data() + text.size()) return IntParse::kInvalid;
+  if (ec == std::errc::result_out_of_range) return IntParse::kOutOfRange;
+  return ec == std::errc() ? IntParse::kOk : IntParse::kInvalid;
+}
+
+// Shortest round-trip spelling: 10000 -> "10000", 0.5 -> "0.5".
+std::string FormatNumber(double x) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(x);
+}
+
+// A finite number written without quotes; "inf" and "nan", which from_chars takes, are not.
+bool AsNumber(const YAML::Node& node, double* out) {
+  return IsPlainScalar(node) && ParseNumber(node.Scalar(), out) && std::isfinite(*out);
+}
+
 }  // namespace
+
+bool NumberRange::Contains(double x) const {
+  return (min_inclusive ? x >= min : x > min) && (max_inclusive ? x <= max : x < max);
+}
+
+std::string NumberRange::ToString() const {
+  std::string out = (min_inclusive ? ">= " : "> ") + FormatNumber(min);
+  if (max != kNoLimit) out += (max_inclusive ? " and <= " : " and < ") + FormatNumber(max);
+  return out;
+}
 
 YamlReader::YamlReader(std::string source_name) : file_(std::move(source_name)) {}
 
@@ -217,24 +242,51 @@ bool YamlReader::ReadString(const YAML::Node& map, const std::string& path, std:
 
 bool YamlReader::ReadInt(const YAML::Node& map, const std::string& path, std::string_view key,
                          int min, int max, int* out) {
+  int64_t n = 0;
+  if (!ReadInt64(map, path, key, min, max, &n)) return false;
+  *out = static_cast<int>(n);
+  return true;
+}
+
+bool YamlReader::ReadInt64(const YAML::Node& map, const std::string& path, std::string_view key,
+                           int64_t min, int64_t max, int64_t* out) {
   YAML::Node value, key_node;
   if (!Find(map, key, &value, &key_node)) return false;
   const std::string key_path = Join(path, key);
-  long long n = 0;
-  if (!IsPlainScalar(value) || !ParseInt(value.Scalar(), &n)) {
+  int64_t n = 0;
+  const IntParse parsed = IsPlainScalar(value) ? ParseInt(value.Scalar(), &n) : IntParse::kInvalid;
+  if (parsed == IntParse::kInvalid) {
     Error(value.IsNull() ? key_node : value, key_path,
           "expected an integer, got " + Describe(value));
     return false;
   }
-  if (n < min || n > max) {
+  if (parsed == IntParse::kOutOfRange || n < min || n > max) {
+    const bool no_max = max == INT_MAX || max == INT64_MAX;
     Error(value, key_path,
-          (max == INT_MAX
-               ? "must be >= " + std::to_string(min)
-               : "must be between " + std::to_string(min) + " and " + std::to_string(max)) +
+          (no_max ? "must be >= " + std::to_string(min)
+                  : "must be between " + std::to_string(min) + " and " + std::to_string(max)) +
               ", got " + value.Scalar());
     return false;
   }
-  *out = static_cast<int>(n);
+  *out = n;
+  return true;
+}
+
+bool YamlReader::ReadNumber(const YAML::Node& map, const std::string& path, std::string_view key,
+                            const NumberRange& range, double* out) {
+  YAML::Node value, key_node;
+  if (!Find(map, key, &value, &key_node)) return false;
+  const std::string key_path = Join(path, key);
+  double x = 0;
+  if (!AsNumber(value, &x)) {
+    Error(value.IsNull() ? key_node : value, key_path, "expected a number, got " + Describe(value));
+    return false;
+  }
+  if (!range.Contains(x)) {
+    Error(value, key_path, "must be " + range.ToString() + ", got " + value.Scalar());
+    return false;
+  }
+  *out = x;
   return true;
 }
 
@@ -317,11 +369,12 @@ bool YamlReader::ReadIntList(const YAML::Node& map, const std::string& path, std
   for (size_t i = 0; i < value.size(); ++i) {
     const YAML::Node item = value[i];
     const std::string item_path = Index(key_path, i);
-    long long n = 0;
-    if (!IsPlainScalar(item) || !ParseInt(item.Scalar(), &n)) {
+    int64_t n = 0;
+    const IntParse parsed = IsPlainScalar(item) ? ParseInt(item.Scalar(), &n) : IntParse::kInvalid;
+    if (parsed == IntParse::kInvalid) {
       Error(item, item_path, "expected an integer, got " + Describe(item));
       ok = false;
-    } else if (n < min || n > max) {
+    } else if (parsed == IntParse::kOutOfRange || n < min || n > max) {
       Error(item, item_path,
             "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
                 item.Scalar());
@@ -332,6 +385,53 @@ bool YamlReader::ReadIntList(const YAML::Node& map, const std::string& path, std
     } else {
       result.push_back(static_cast<int>(n));
     }
+  }
+  if (ok) *out = std::move(result);
+  return ok;
+}
+
+bool YamlReader::ReadNumberList(const YAML::Node& map, const std::string& path,
+                                std::string_view key, const NumberRange& range,
+                                std::string_view noun, std::vector<double>* out) {
+  YAML::Node value, key_node;
+  if (!Find(map, key, &value, &key_node)) return false;
+  const std::string key_path = Join(path, key);
+  if (!value.IsSequence()) {
+    Error(value.IsNull() ? key_node : value, key_path, "expected a list, got " + Describe(value));
+    return false;
+  }
+  if (value.size() == 0) {
+    Error(value, key_path, "must list at least one " + std::string(noun));
+    return false;
+  }
+  std::vector<double> result;
+  std::vector<size_t> index;  // result[k] was item index[k]
+  bool ok = true;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const YAML::Node item = value[i];
+    const std::string item_path = Index(key_path, i);
+    double x = 0;
+    if (!AsNumber(item, &x)) {
+      Error(item, item_path, "expected a number, got " + Describe(item));
+      ok = false;
+      continue;
+    }
+    if (!range.Contains(x)) {
+      Error(item, item_path, "must be " + range.ToString() + ", got " + item.Scalar());
+      ok = false;
+      continue;
+    }
+    // "1" and "1.0" are the same level; the message says which item it repeats.
+    const auto same = std::find(result.begin(), result.end(), x);
+    if (same != result.end()) {
+      Error(item, item_path,
+            "duplicate " + std::string(noun) + " " + item.Scalar() + " (same value as item " +
+                std::to_string(index[static_cast<size_t>(same - result.begin())]) + ")");
+      ok = false;
+      continue;
+    }
+    result.push_back(x);
+    index.push_back(i);
   }
   if (ok) *out = std::move(result);
   return ok;

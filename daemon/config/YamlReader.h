@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <set>
 #include <string>
 #include <string_view>
@@ -23,6 +24,24 @@ class Node;
 }  // namespace YAML
 
 namespace llmprobe {
+
+// Bounds for YamlReader::ReadNumber, built by chaining: NumberRange::Above(0).Below(1) is (0, 1),
+// NumberRange::AtLeast(0) is [0, inf).
+struct NumberRange {
+  double min = 0;
+  bool min_inclusive = true;
+  static constexpr double kNoLimit = std::numeric_limits<double>::infinity();
+  double max = kNoLimit;  // kNoLimit: no upper bound
+  bool max_inclusive = true;
+
+  static NumberRange Above(double low) { return {low, false, kNoLimit, true}; }
+  static NumberRange AtLeast(double low) { return {low, true, kNoLimit, true}; }
+  NumberRange Below(double limit) const { return {min, min_inclusive, limit, false}; }
+  NumberRange UpTo(double limit) const { return {min, min_inclusive, limit, true}; }
+
+  bool Contains(double x) const;
+  std::string ToString() const;  // "> 0 and <= 10000", ">= 0"
+};
 
 class YamlReader {
  public:
@@ -38,6 +57,9 @@ class YamlReader {
   // Records an error whose position is already known (1-based; 0 = unknown).
   void Error(int line, int column, const std::string& path, std::string message);
   bool has_errors() const { return !errors_.empty(); }
+  // Errors recorded so far: compare before and after reading a section to learn whether it was
+  // sound, so checks that span sections are skipped rather than drawing derived errors.
+  size_t error_count() const { return errors_.size(); }
   // All errors so far, in file order (stable for errors at the same position).
   std::vector<ConfigError> TakeErrors();
 
@@ -74,6 +96,11 @@ class YamlReader {
                   std::string* out, bool allow_empty = true);
   bool ReadInt(const YAML::Node& map, const std::string& path, std::string_view key, int min,
                int max, int* out);
+  bool ReadInt64(const YAML::Node& map, const std::string& path, std::string_view key, int64_t min,
+                 int64_t max, int64_t* out);
+  // A finite number written without quotes ("1", "0.5", "2.5e1") within `range`.
+  bool ReadNumber(const YAML::Node& map, const std::string& path, std::string_view key,
+                  const NumberRange& range, double* out);
   bool ReadBool(const YAML::Node& map, const std::string& path, std::string_view key, bool* out);
   bool ReadDuration(const YAML::Node& map, const std::string& path, std::string_view key,
                     bool allow_zero, int64_t* out);
@@ -82,6 +109,9 @@ class YamlReader {
   // A non-empty list of distinct integers in [min, max]; `noun` names an element in messages.
   bool ReadIntList(const YAML::Node& map, const std::string& path, std::string_view key, int min,
                    int max, std::string_view noun, std::vector<int>* out);
+  // A non-empty list of distinct finite numbers within `range`, kept in written order.
+  bool ReadNumberList(const YAML::Node& map, const std::string& path, std::string_view key,
+                      const NumberRange& range, std::string_view noun, std::vector<double>* out);
   // A non-empty, strictly increasing list of positive finite numbers.
   bool ReadBucketList(const YAML::Node& map, const std::string& path, std::string_view key,
                       std::vector<double>* out);
