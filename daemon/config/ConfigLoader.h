@@ -1,8 +1,11 @@
-// YAML -> Config, strictly: unknown keys, wrong types, missing required keys, empty level lists,
-// negative durations and duplicate target names are errors. Every error is reported as
+// YAML -> Config, strictly: unknown keys, wrong types, values out of range, missing required
+// keys, empty level lists, negative durations, keys of another mode (think_time with load mode
+// rate), a sweep longer than its interval, duplicate target names and priced targets in
+// different currencies are errors. Every error is reported as
 //   file:line:col: key.path: message
 // with 1-based line and column of the offending node (for a missing key, the node of its parent),
-// e.g. "my.yaml:7:5: targets[0].workload.promt_tokens: unknown key".
+// e.g. "my.yaml:8:7: targets[0].workload.promt_tokens: unknown key "promt_tokens" (did you mean
+// "prompt_tokens"?)".
 #pragma once
 
 #include <string>
@@ -16,8 +19,8 @@ namespace llmprobe {
 
 struct ConfigError {
   std::string file;
-  int line = 0;    // 1-based; 0 if unknown
-  int column = 0;  // 1-based; 0 if unknown
+  int line = 0;          // 1-based; 0 if unknown
+  int column = 0;        // 1-based; 0 if unknown
   std::string key_path;  // e.g. "targets[0].load.concurrency"
   std::string message;
   std::string ToString() const;  // "file:line:col: key.path: message"

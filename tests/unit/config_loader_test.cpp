@@ -76,6 +76,41 @@ TEST_CASE("config: each bad_*.yaml fixture fails with its exact message") {
       {"bad_tls_on_http.yaml",
        "8:7: targets[0].tls_config: an http:// url does not use TLS; remove tls_config or use "
        "https://"},
+      {"bad_tls_min_version.yaml",
+       "8:20: targets[0].tls_config.min_version: invalid value \"TLS1.2\" (expected one of: "
+       "TLS12, TLS13)"},
+      {"bad_listen_address.yaml",
+       "3:23: global.web_listen_address: address \"localhost\" lacks a port (want HOST:PORT)"},
+      {"bad_rate_with_concurrency_mode.yaml",
+       "9:7: targets[0].load.rate: only used with mode rate (load.mode is concurrency, the "
+       "default); set mode: rate for open-loop levels"},
+      {"bad_concurrency_with_rate_mode.yaml",
+       "10:7: targets[0].load.concurrency: only used with mode concurrency (load.mode is rate); "
+       "the open-loop levels go in rate"},
+      {"bad_think_time_in_rate_mode.yaml",
+       "10:7: targets[0].load.think_time: only used with mode concurrency (load.mode is rate)"},
+      {"bad_missing_rate.yaml",
+       "8:7: targets[0].load: missing required key \"rate\" (load.mode is rate)"},
+      {"bad_sweep_interval_too_short.yaml",
+       "13:17: targets[0].schedule.interval: must be at least the length of one sweep (3 levels x "
+       "stage_duration 1m = 3m), got 2m30s (30s short)"},
+      {"bad_interval_without_sweep.yaml",
+       "8:7: targets[0].schedule.interval: only used with mode sweep (schedule.mode is "
+       "continuous, the default); set mode: sweep to run the levels periodically"},
+      {"bad_slo_objective.yaml", "9:18: targets[0].slo.objective: must be > 0 and < 1, got 99"},
+      {"bad_slo_empty.yaml",
+       "7:5: targets[0].slo: sets no objective: give at least one of time_to_first_token, "
+       "time_per_output_token, request_duration or error_ratio (or leave slo out)"},
+      {"bad_budget_cap.yaml", "8:30: targets[0].budget.max_requests_per_hour: must be >= 1, got 0"},
+      {"bad_price_zero.yaml",
+       "10:9: targets[0].budget.price: must set input_per_million or output_per_million above 0 "
+       "(or leave price out)"},
+      {"bad_price_currency.yaml",
+       "10:19: targets[0].budget.price.currency: invalid currency \"usd\" (expected a 3-letter "
+       "ISO 4217 code in capitals, e.g. USD or EUR)"},
+      {"bad_price_currency_mismatch.yaml",
+       "19:19: targets[1].budget.price.currency: currency \"EUR\" differs from \"USD\" (the "
+       "default) of target \"openai\" (line 9); all priced targets must use the same currency"},
   };
   for (const Case& c : cases) {
     const std::string path = kTestdata + "/" + c.file;
@@ -104,6 +139,21 @@ TEST_CASE("config: every bad_*.yaml fixture is covered by a test") {
                                           "bad_yaml_syntax.yaml",
                                           "bad_no_targets.yaml",
                                           "bad_tls_on_http.yaml",
+                                          "bad_tls_min_version.yaml",
+                                          "bad_listen_address.yaml",
+                                          "bad_rate_with_concurrency_mode.yaml",
+                                          "bad_concurrency_with_rate_mode.yaml",
+                                          "bad_think_time_in_rate_mode.yaml",
+                                          "bad_missing_rate.yaml",
+                                          "bad_rate_levels.yaml",
+                                          "bad_sweep_interval_too_short.yaml",
+                                          "bad_interval_without_sweep.yaml",
+                                          "bad_slo_objective.yaml",
+                                          "bad_slo_empty.yaml",
+                                          "bad_budget_cap.yaml",
+                                          "bad_price_zero.yaml",
+                                          "bad_price_currency.yaml",
+                                          "bad_price_currency_mismatch.yaml",
                                           "bad_multiple_errors.yaml"};
   for (const auto& entry : std::filesystem::directory_iterator(kTestdata)) {
     const std::string name = entry.path().filename().string();
@@ -137,6 +187,17 @@ TEST_CASE("config: all errors are reported, in file order") {
             "15:5: targets[1]: missing required key \"model\"");
 }
 
+TEST_CASE("config: every bad open-loop rate is reported") {
+  const std::string path = kTestdata + "/bad_rate_levels.yaml";
+  Result<Config> r = LoadConfigFile(path);
+  REQUIRE_FALSE(r.ok());
+  const std::string p = path + ":";
+  CHECK(r.status().message() ==
+        p + "9:19: targets[0].load.rate[1]: must be > 0 and <= 10000, got 0\n" + p +
+            "9:25: targets[0].load.rate[3]: duplicate rate 0.50 (same value as item 0)\n" + p +
+            "9:31: targets[0].load.rate[4]: must be > 0 and <= 10000, got 20000");
+}
+
 TEST_CASE("config: good_full.yaml sets every field") {
   const std::string path = kTestdata + "/good_full.yaml";
   Result<Config> r = LoadConfigFile(path);
@@ -146,7 +207,7 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(c.global.web_listen_address == "0.0.0.0:9471");
   CHECK(c.global.log_level == "debug");
   CHECK(c.global.log_format == "json");
-  REQUIRE(c.targets.size() == 2);
+  REQUIRE(c.targets.size() == 3);
 
   const TargetConfig& t = c.targets[0];
   CHECK(t.name == "vllm-llama.8b_prod");
@@ -166,6 +227,7 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(t.tls.key_file == "/etc/llmprobe/client-key.pem");
   CHECK(t.tls.server_name == "vllm.internal");
   CHECK(t.tls.insecure_skip_verify);
+  CHECK(t.tls.min_version == "TLS13");
   CHECK(t.timeouts.connect_ns == 2 * kNanosPerSecond);
   CHECK(t.timeouts.first_token_ns == 90 * kNanosPerSecond);
   CHECK(t.timeouts.between_tokens_ns == 1500 * kNanosPerMilli);
@@ -174,9 +236,26 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(t.workload.max_tokens == 128);
   CHECK(t.workload.ignore_eos);
   CHECK_FALSE(t.workload.unique_prefix);
+  CHECK(t.load.mode == LoadMode::kConcurrency);
   CHECK(t.load.concurrency == std::vector<int>{1, 4, 16, 64});
+  CHECK(t.load.rate.empty());
+  CHECK(t.load.think_time_ns == 250 * kNanosPerMilli);
   CHECK(t.load.stage_duration_ns == 120 * kNanosPerSecond);
   CHECK(t.load.warmup_ns == 10 * kNanosPerSecond);
+  CHECK(t.load.window_ns == 600 * kNanosPerSecond);
+  CHECK(t.schedule.mode == ScheduleMode::kSweep);
+  CHECK(t.schedule.interval_ns == 3600 * kNanosPerSecond);
+  CHECK_FALSE(t.schedule.random_start);
+  CHECK(t.slo.time_to_first_token_ns == 500 * kNanosPerMilli);
+  CHECK(t.slo.time_per_output_token_ns == 50 * kNanosPerMilli);
+  CHECK(t.slo.request_duration_ns == 10 * kNanosPerSecond);
+  CHECK(t.slo.objective == 0.995);
+  CHECK(t.slo.error_ratio == 0.01);
+  CHECK(t.budget.max_requests_per_hour == 1000);
+  CHECK(t.budget.max_output_tokens_per_hour == 5000000000);  // beyond int: read as int64
+  CHECK(t.budget.input_price_per_million == 0.15);
+  CHECK(t.budget.output_price_per_million == 0.6);
+  CHECK(t.budget.currency == "EUR");
   CHECK(t.buckets.time_to_first_token == std::vector<double>{0.05, 0.1, 0.5, 1, 5});
   CHECK(t.buckets.time_per_output_token == std::vector<double>{0.01, 0.02, 0.05, 0.1});
   CHECK(t.buckets.request_duration == std::vector<double>{1, 10, 60, 600});
@@ -195,6 +274,7 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(m.headers.empty());
   CHECK(m.tls.ca_file.empty());
   CHECK_FALSE(m.tls.insecure_skip_verify);
+  CHECK(m.tls.min_version.empty());
   CHECK(m.timeouts.connect_ns == defaults.timeouts.connect_ns);
   CHECK(m.timeouts.total_ns == defaults.timeouts.total_ns);
   CHECK(m.workload.prompt_tokens == defaults.workload.prompt_tokens);
@@ -202,8 +282,34 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(m.load.concurrency == defaults.load.concurrency);
   CHECK(m.load.stage_duration_ns == defaults.load.stage_duration_ns);
   CHECK(m.load.warmup_ns == defaults.load.warmup_ns);
+  CHECK(m.load.mode == LoadMode::kConcurrency);
+  CHECK(m.load.think_time_ns == 0);
+  CHECK(m.load.window_ns == 300 * kNanosPerSecond);
+  CHECK(m.schedule.mode == ScheduleMode::kContinuous);
+  CHECK(m.schedule.interval_ns == 30 * 60 * kNanosPerSecond);
+  CHECK(m.schedule.random_start);
+  CHECK_FALSE(m.slo.any());
+  CHECK(m.slo.objective == 0.99);
+  CHECK(m.budget.max_requests_per_hour == 0);
+  CHECK(m.budget.max_output_tokens_per_hour == 0);
+  CHECK_FALSE(m.budget.priced());
+  CHECK(m.budget.currency == "USD");
   CHECK(m.buckets.time_to_first_token.empty());
   CHECK(m.buckets.request_duration.empty());
+
+  // The third target runs open loop; in rate mode the levels are the rates only.
+  const TargetConfig& o = c.targets[2];
+  CHECK(o.name == "open-loop");
+  CHECK(o.load.mode == LoadMode::kRate);
+  CHECK(o.load.rate == std::vector<double>{0.5, 1, 2.5});
+  CHECK(o.load.concurrency.empty());
+  CHECK(o.load.arrival == Arrival::kConstant);
+  CHECK(o.load.max_inflight == 64);
+  CHECK(o.load.stage_duration_ns == 30 * kNanosPerSecond);
+  CHECK(o.load.warmup_ns == 0);
+  CHECK(o.budget.input_price_per_million == 0);
+  CHECK(o.budget.output_price_per_million == 2);
+  CHECK(o.budget.currency == "EUR");
 }
 
 TEST_CASE("config: every example in config/ loads") {
@@ -217,7 +323,27 @@ TEST_CASE("config: every example in config/ loads") {
     CHECK_MESSAGE(r.ok(), r.status().message());
     ++loaded;
   }
-  CHECK(loaded >= 3);
+  CHECK(loaded >= 4);
+}
+
+TEST_CASE("config: the slo-budget-sweep example shows SLOs, a priced budget and a sweep") {
+  const std::string path = std::string(LLMPROBE_SOURCE_DIR) + "/config/slo-budget-sweep.yaml";
+  Result<Config> r = LoadConfigFile(path);
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  bool slo = false, priced = false, capped = false, sweep = false, rate = false;
+  for (const TargetConfig& t : r.value().targets) {
+    slo = slo || t.slo.any();
+    priced = priced || t.budget.priced();
+    capped =
+        capped || t.budget.max_requests_per_hour > 0 || t.budget.max_output_tokens_per_hour > 0;
+    sweep = sweep || t.schedule.mode == ScheduleMode::kSweep;
+    rate = rate || t.load.mode == LoadMode::kRate;
+  }
+  CHECK(slo);
+  CHECK(priced);
+  CHECK(capped);
+  CHECK(sweep);
+  CHECK(rate);
 }
 
 TEST_CASE("config: error message format") {
@@ -328,9 +454,31 @@ TEST_CASE("config: global section") {
   CHECK(r.value().global.log_level == "warn");
   CHECK(ErrorsOf("global:\n  web_listen_address: \":9470\"\n" + Target()) == "");
   CHECK(ErrorsOf("global:\n  web_listen_address: localhost\n  log_format: text\n" + Target()) ==
-        "t.yaml:2:23: global.web_listen_address: invalid listen address \"localhost\" (expected "
-        "host:port, e.g. 127.0.0.1:9470)\n"
+        "t.yaml:2:23: global.web_listen_address: address \"localhost\" lacks a port (want "
+        "HOST:PORT)\n"
         "t.yaml:3:15: global.log_format: invalid value \"text\" (expected one of: logfmt, json)");
+  // ParseHostPort's rules (common/HostPort.h), plus a host the socket layer would refuse.
+  const auto listen = [](const std::string& address) {
+    return ErrorsOf("global:\n  web_listen_address: \"" + address + "\"\n" + Target());
+  };
+  CHECK(listen("localhost:0") == "");
+  CHECK(listen("::1:9470") ==
+        "t.yaml:2:23: global.web_listen_address: address \"::1:9470\": IPv6 hosts need brackets, "
+        "e.g. [::1]:9470");
+  CHECK(listen("h:65536") ==
+        "t.yaml:2:23: global.web_listen_address: address \"h:65536\": port must be a number from 0 "
+        "to 65535");
+  CHECK(listen("h:") ==
+        "t.yaml:2:23: global.web_listen_address: address \"h:\": port must be a number from 0 to "
+        "65535");
+  CHECK(listen("my host:80") ==
+        "t.yaml:2:23: global.web_listen_address: address \"my host:80\" has an invalid host \"my "
+        "host\"");
+  CHECK(listen("[fe80::1:80") ==
+        "t.yaml:2:23: global.web_listen_address: address \"[fe80::1:80\": IPv6 hosts need "
+        "brackets, e.g. [::1]:9470");
+  CHECK(listen("[h:80") ==
+        "t.yaml:2:23: global.web_listen_address: address \"[h:80\" has an invalid host \"[h\"");
 }
 
 TEST_CASE("config: headers, auth and tls") {
@@ -372,8 +520,13 @@ TEST_CASE("config: headers, auth and tls") {
   CHECK(at("    tls_config:\n      insecure_skip_verify: yes\n") ==
         "t.yaml:7:29: targets[0].tls_config.insecure_skip_verify: expected a boolean (true or "
         "false), got \"yes\"");
-  CHECK(at("    tls_config:\n      server_name: x\n      min_version: TLS13\n") ==
-        "t.yaml:8:7: targets[0].tls_config.min_version: unknown key \"min_version\"");
+  CHECK(at("    tls_config:\n      min_version: TLS11\n") ==
+        "t.yaml:7:20: targets[0].tls_config.min_version: invalid value \"TLS11\" (expected one "
+        "of: TLS12, TLS13)");
+  Result<Config> r = LoadConfigString(
+      Target("    tls_config:\n      min_version: TLS12\n", "https://h/v1"), "t.yaml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  CHECK(r.value().targets[0].tls.min_version == "TLS12");
 }
 
 TEST_CASE("config: load and buckets") {
@@ -398,6 +551,163 @@ TEST_CASE("config: load and buckets") {
       Target("    buckets:\n      request_duration: [+1, 2.5e1, 1e3]\n"), "t.yaml");
   REQUIRE_MESSAGE(r.ok(), r.status().message());
   CHECK(r.value().targets[0].buckets.request_duration == std::vector<double>{1, 25, 1000});
+}
+
+TEST_CASE("config: load modes") {
+  const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
+  // A key of the other mode is reported at the key, as an unknown key is.
+  CHECK(
+      at("    load:\n      mode: concurrency\n      arrival: constant\n      max_inflight: 8\n") ==
+      "t.yaml:8:7: targets[0].load.arrival: only used with mode rate (load.mode is "
+      "concurrency)\n"
+      "t.yaml:9:7: targets[0].load.max_inflight: only used with mode rate (load.mode is "
+      "concurrency)");
+  // With an invalid mode it is unknown which keys belong: only the mode is reported.
+  CHECK(at("    load:\n      mode: open\n      rate: [1]\n      think_time: 1s\n") ==
+        "t.yaml:7:13: targets[0].load.mode: invalid value \"open\" (expected one of: concurrency, "
+        "rate)");
+  CHECK(at("    load:\n      mode: rate\n      rate: []\n") ==
+        "t.yaml:8:13: targets[0].load.rate: must list at least one rate");
+  CHECK(at("    load:\n      mode: rate\n      rate: 2\n") ==
+        "t.yaml:8:13: targets[0].load.rate: expected a list, got \"2\"");
+  CHECK(at("    load:\n      mode: rate\n      rate: [inf, \"1\", 1e5, -1]\n") ==
+        "t.yaml:8:14: targets[0].load.rate[0]: expected a number, got \"inf\"\n"
+        "t.yaml:8:19: targets[0].load.rate[1]: expected a number, got string \"1\"\n"
+        "t.yaml:8:24: targets[0].load.rate[2]: must be > 0 and <= 10000, got 1e5\n"
+        "t.yaml:8:29: targets[0].load.rate[3]: must be > 0 and <= 10000, got -1");
+  CHECK(at("    load:\n      mode: rate\n      rate: [1]\n      max_inflight: 0\n") ==
+        "t.yaml:9:21: targets[0].load.max_inflight: must be between 1 and 4096, got 0");
+  CHECK(at("    load:\n      mode: rate\n      rate: [1]\n      arrival: uniform\n") ==
+        "t.yaml:9:16: targets[0].load.arrival: invalid value \"uniform\" (expected one of: "
+        "poisson, constant)");
+  CHECK(at("    load:\n      think_time: -1s\n") ==
+        "t.yaml:7:19: targets[0].load.think_time: negative duration \"-1s\"");
+  CHECK(at("    load:\n      window: 0s\n") ==
+        "t.yaml:7:15: targets[0].load.window: must be greater than 0, got \"0s\"");
+  CHECK(at("    load:\n      mode: concurrency\n      think_time: 0s\n      window: 1h\n") == "");
+
+  Result<Config> r = LoadConfigString(
+      Target("    load:\n      mode: rate\n      rate: [10000, 0.001, +2, 2.5e1]\n"), "t.yaml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  const LoadConfig& load = r.value().targets[0].load;
+  CHECK(load.mode == LoadMode::kRate);
+  CHECK(load.rate == std::vector<double>{10000, 0.001, 2, 25});
+  CHECK(load.concurrency.empty());  // the levels are the rates only
+  CHECK(load.arrival == Arrival::kPoisson);
+  CHECK(load.max_inflight == 256);
+}
+
+TEST_CASE("config: schedule") {
+  const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
+  // Without an interval the default 30m must hold one sweep; reported at the section.
+  CHECK(at("    load:\n      concurrency: [1, 2, 4, 8]\n      stage_duration: 10m\n"
+           "    schedule:\n      mode: sweep\n") ==
+        "t.yaml:10:7: targets[0].schedule: one sweep (4 levels x stage_duration 10m = 40m) does "
+        "not fit in the default interval 30m (10m short); set a longer interval");
+  // Exactly one sweep long is enough; in rate mode the rates are the levels.
+  CHECK(at("    load:\n      mode: rate\n      rate: [1, 2]\n      stage_duration: 15m\n"
+           "    schedule:\n      mode: sweep\n") == "");
+  CHECK(at("    load:\n      mode: rate\n      rate: [1, 2, 3]\n      stage_duration: 15m\n"
+           "    schedule:\n      mode: sweep\n      interval: 40m\n") ==
+        "t.yaml:12:17: targets[0].schedule.interval: must be at least the length of one sweep (3 "
+        "levels x stage_duration 15m = 45m), got 40m (5m short)");
+  CHECK(at("    load:\n      stage_duration: 2m\n    schedule:\n      mode: sweep\n"
+           "      interval: 1m\n") ==
+        "t.yaml:10:17: targets[0].schedule.interval: must be at least the length of one sweep (1 "
+        "level x stage_duration 2m = 2m), got 1m (1m short)");
+  // A broken load section is not compared with (no second, derived error).
+  CHECK(at("    load:\n      concurrency: [1, 0]\n    schedule:\n      mode: sweep\n"
+           "      interval: 1s\n") ==
+        "t.yaml:7:24: targets[0].load.concurrency[1]: must be between 1 and 4096, got 0");
+  // Stages too long to multiply: no overflow, just too short.
+  CHECK(at("    load:\n      concurrency: [1, 2]\n      stage_duration: 2000000h\n"
+           "    schedule:\n      mode: sweep\n      interval: 1h\n")
+            .find("(2 levels x stage_duration 2000000h = ") != std::string::npos);
+  CHECK(at("    schedule:\n      mode: continuous\n      random_start: false\n") ==
+        "t.yaml:8:7: targets[0].schedule.random_start: only used with mode sweep (schedule.mode "
+        "is continuous); set mode: sweep to run the levels periodically");
+  CHECK(at("    schedule:\n      mode: weekly\n      interval: 1h\n") ==
+        "t.yaml:7:13: targets[0].schedule.mode: invalid value \"weekly\" (expected one of: "
+        "continuous, sweep)");
+  CHECK(at("    schedule:\n      mode: sweep\n      interval: 0s\n") ==
+        "t.yaml:8:17: targets[0].schedule.interval: must be greater than 0, got \"0s\"");
+  CHECK(at("    schedule:\n") == "");
+
+  Result<Config> r = LoadConfigString(
+      Target("    schedule:\n      mode: sweep\n      interval: 2h\n      random_start: true\n"),
+      "t.yaml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  const ScheduleConfig& schedule = r.value().targets[0].schedule;
+  CHECK(schedule.mode == ScheduleMode::kSweep);
+  CHECK(schedule.interval_ns == 7200 * kNanosPerSecond);
+  CHECK(schedule.random_start);
+}
+
+TEST_CASE("config: slo") {
+  const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
+  const std::string none =
+      "targets[0].slo: sets no objective: give at least one of time_to_first_token, "
+      "time_per_output_token, request_duration or error_ratio (or leave slo out)";
+  // An objective alone has nothing to apply to.
+  CHECK(at("    slo:\n      objective: 0.9\n") == "t.yaml:7:7: " + none);
+  CHECK(at("    slo: {}\n") == "t.yaml:6:10: " + none);
+  CHECK(at("    slo:\n      error_ratio: 1\n") ==
+        "t.yaml:7:20: targets[0].slo.error_ratio: must be >= 0 and < 1, got 1");
+  CHECK(at("    slo:\n      error_ratio: 0\n") == "");
+  // An invalid threshold is its own error, not also "sets no objective".
+  CHECK(at("    slo:\n      time_to_first_token: 0s\n") ==
+        "t.yaml:7:28: targets[0].slo.time_to_first_token: must be greater than 0, got \"0s\"");
+  CHECK(at("    slo:\n      request_duration: 10s\n      objective: 0\n") ==
+        "t.yaml:8:18: targets[0].slo.objective: must be > 0 and < 1, got 0");
+  CHECK(at("    slo:\n      request_duration: 10s\n      objective: \"0.9\"\n") ==
+        "t.yaml:8:18: targets[0].slo.objective: expected a number, got string \"0.9\"");
+
+  Result<Config> r =
+      LoadConfigString(Target("    slo:\n      time_per_output_token: 40ms\n"), "t.yaml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  const SloConfig& slo = r.value().targets[0].slo;
+  CHECK(slo.time_per_output_token_ns == 40 * kNanosPerMilli);
+  CHECK(slo.time_to_first_token_ns == 0);
+  CHECK(slo.objective == 0.99);
+  CHECK(slo.error_ratio < 0);  // none
+}
+
+TEST_CASE("config: budget and price") {
+  const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
+  CHECK(at("    budget:\n      max_output_tokens_per_hour: 99999999999999999999\n") ==
+        "t.yaml:7:35: targets[0].budget.max_output_tokens_per_hour: must be >= 1, got "
+        "99999999999999999999");
+  CHECK(at("    budget:\n      max_requests_per_hour: 1.5\n") ==
+        "t.yaml:7:30: targets[0].budget.max_requests_per_hour: expected an integer, got \"1.5\"");
+  // Invalid prices are reported as such, without the derived "must set ... above 0".
+  CHECK(at("    budget:\n      price:\n        input_per_million: -1\n"
+           "        output_per_million: .inf\n") ==
+        "t.yaml:8:28: targets[0].budget.price.input_per_million: must be >= 0, got -1\n"
+        "t.yaml:9:29: targets[0].budget.price.output_per_million: expected a number, got "
+        "\".inf\"");
+  CHECK(at("    budget:\n      price:\n") ==
+        "t.yaml:7:7: targets[0].budget.price: must set input_per_million or output_per_million "
+        "above 0 (or leave price out)");
+  CHECK(at("    budget:\n      price:\n        input_per_million: 1\n        currency: EURO\n") ==
+        "t.yaml:9:19: targets[0].budget.price.currency: invalid currency \"EURO\" (expected a "
+        "3-letter ISO 4217 code in capitals, e.g. USD or EUR)");
+  CHECK(at("    budget:\n") == "");
+
+  // One currency across priced targets: the error is at the first that differs and names the
+  // first priced target; unpriced targets and invalid prices take no part.
+  const auto item = [](const std::string& name, const std::string& extra) {
+    return "  - name: " + name + "\n    api: openai-chat\n    url: http://h/v1\n    model: m\n" +
+           extra;
+  };
+  const std::string price = "    budget:\n      price:\n";
+  CHECK(ErrorsOf("targets:\n" +
+                 item("a", price + "        output_per_million: 1\n" + "        currency: GBP\n") +
+                 item("b", "") + item("c", price + "        input_per_million: 1\n") +
+                 item("d", price + "        input_per_million: 1\n        currency: GBP\n") +
+                 item("e", price + "        input_per_million: -1\n")) ==
+        "t.yaml:20:9: targets[2].budget.price.currency: currency \"USD\" (the default) differs "
+        "from \"GBP\" of target \"a\" (line 9); all priced targets must use the same currency\n"
+        "t.yaml:35:28: targets[4].budget.price.input_per_million: must be >= 0, got -1");
 }
 
 TEST_CASE("config: url errors never echo credentials") {
