@@ -162,6 +162,10 @@ void EventLoop::Run() {
   while (!quit_) {
     const int n = Wait(events, kMaxEventsPerWait, ComputeTimeoutNs());
     if (n < 0 && errno != EINTR) Die("epoll_wait");
+    // Only handlers unregistered while this batch is handled may have stale events in it. One
+    // unregistered earlier (by a timer or a task) is out of epoll already, and its address may
+    // belong to a new handler by now, whose events must not be dropped.
+    unregistered_.clear();
     for (int i = 0; i < n; ++i) {
       auto* handler = static_cast<IoHandler*>(events[i].data.ptr);
       if (!unregistered_.empty() &&
