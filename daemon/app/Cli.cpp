@@ -108,17 +108,23 @@ int RunCli(int argc, char** argv) {
   app.require_subcommand(1);
 
   RunFlags run;
-  CLI::App* run_cmd = app.add_subcommand("run", "Run the daemon: probe the configured targets "
-                                                "and serve /metrics");
+  CLI::App* run_cmd = app.add_subcommand("run",
+                                         "Run the daemon: probe the configured targets "
+                                         "and serve /metrics");
   run_cmd->add_option("--config.file", run.config_file, "Path to the YAML configuration file")
       ->required();
   run_cmd->add_option("--web.listen-address", run.listen_address,
                       std::string("HOST:PORT to serve /metrics and pages on (default: config "
                                   "global.web_listen_address, else ") +
                           kDefaultListenAddress + ")");
-  run_cmd->add_option("--shutdown.grace", run.shutdown_grace,
-                      "On SIGTERM/SIGINT, how long in-flight requests may finish before they are "
-                      "canceled")
+  run_cmd->add_option("--web.config.file", run.web_config_file,
+                      "Path to the web config file (exporter-toolkit format): "
+                      "tls_server_config for HTTPS (optional client certificates) and "
+                      "basic_auth_users with bcrypt hashes; re-read on reload");
+  run_cmd
+      ->add_option("--shutdown.grace", run.shutdown_grace,
+                   "On SIGTERM/SIGINT, how long in-flight requests may finish before they are "
+                   "canceled")
       ->capture_default_str();
   run_cmd->add_option("--shard", run.shard,
                       "INDEX/COUNT: probe only the targets whose name hashes to this shard, so "
@@ -126,11 +132,15 @@ int RunCli(int argc, char** argv) {
   AddLogFlags(run_cmd, &run.log);
 
   std::string check_file;
-  CLI::App* check_cmd = app.add_subcommand(
-      "check-config", "Validate a configuration file; exit 0 if valid, else print "
-                      "file:line:col: key.path: message for each error and exit 1");
+  std::string check_web_file;
+  CLI::App* check_cmd =
+      app.add_subcommand("check-config",
+                         "Validate a configuration file; exit 0 if valid, else print "
+                         "file:line:col: key.path: message for each error and exit 1");
   check_cmd->add_option("--config.file", check_file, "Path to the YAML configuration file")
       ->required();
+  check_cmd->add_option("--web.config.file", check_web_file,
+                        "Also validate this web config file (and load its certificates)");
 
   MockOptions mock;
   MockFlagText mock_text;
@@ -144,21 +154,27 @@ int RunCli(int argc, char** argv) {
   MockFlagText demo_mock_text;
   CLI::App* demo_cmd = app.add_subcommand(
       "demo", "Run the mock and the daemon probing it (config/demo.yaml), /metrics on localhost");
-  demo_cmd->add_option("--web.listen-address", demo.listen_address,
-                       "HOST:PORT to serve /metrics and pages on")
+  demo_cmd
+      ->add_option("--web.listen-address", demo.listen_address,
+                   "HOST:PORT to serve /metrics and pages on")
       ->capture_default_str();
-  demo_cmd->add_option("--mock.listen", demo.mock_listen_address,
-                       "HOST:PORT of the built-in mock (port 0 = any free port)")
+  demo_cmd->add_option("--web.config.file", demo.web_config_file,
+                       "Path to the web config file (exporter-toolkit format): TLS and basic "
+                       "auth for /metrics and the pages");
+  demo_cmd
+      ->add_option("--mock.listen", demo.mock_listen_address,
+                   "HOST:PORT of the built-in mock (port 0 = any free port)")
       ->capture_default_str();
   AddMockFlags(demo_cmd, "mock.", &demo.mock, &demo_mock_text);
   AddLogFlags(demo_cmd, &demo.log);
 
   BenchFlags bench;
   CLI::App* bench_cmd = app.add_subcommand(
-      "bench", "One-shot sweep over concurrency levels: a table of TTFT/TPOT/ITL/latency/"
-               "throughput per level, the recommended operating point within a latency budget, "
-               "and optional JSON/CSV/SVG/HTML reports. Exit 0 ok, 3 budget missed at every "
-               "level, 2 unusable input");
+      "bench",
+      "One-shot sweep over concurrency levels: a table of TTFT/TPOT/ITL/latency/"
+      "throughput per level, the recommended operating point within a latency budget, "
+      "and optional JSON/CSV/SVG/HTML reports. Exit 0 ok, 3 budget missed at every "
+      "level, 2 unusable input");
   bench_cmd->add_option("--config.file", bench.config_file, "YAML configuration with the target");
   bench_cmd->add_option("--target", bench.target, "Name of the target in --config.file");
   bench_cmd->add_option("--url", bench.url, "Endpoint URL, instead of a config file");
@@ -170,11 +186,13 @@ int RunCli(int argc, char** argv) {
                         "File holding the bearer token (with --url)");
   bench_cmd->add_option("--concurrency", bench.concurrency,
                         "Comma-separated levels, e.g. 1,2,4,8,16,32 (default: the target's)");
-  auto* duration = bench_cmd->add_option("--duration", bench.duration,
-                                         "Measured time per level (after the warm-up)")
-                       ->capture_default_str();
-  bench_cmd->add_option("--requests", bench.requests,
-                        "Measured requests per level instead of a duration")
+  auto* duration =
+      bench_cmd
+          ->add_option("--duration", bench.duration, "Measured time per level (after the warm-up)")
+          ->capture_default_str();
+  bench_cmd
+      ->add_option("--requests", bench.requests,
+                   "Measured requests per level instead of a duration")
       ->excludes(duration)
       ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   bench_cmd->add_option("--warmup", bench.warmup, "Warm-up before each level, excluded")
@@ -200,7 +218,7 @@ int RunCli(int argc, char** argv) {
   }
 
   if (run_cmd->parsed()) return RunDaemonCommand(run);
-  if (check_cmd->parsed()) return CheckConfigCommand(check_file);
+  if (check_cmd->parsed()) return CheckConfigCommand(check_file, check_web_file);
   if (mock_cmd->parsed()) {
     if (!ResolveMockDurations(mock_text, "", &mock)) return kUsageError;
     return RunMockCommand(mock, mock_listen);

@@ -18,7 +18,8 @@ struct LogFlags {
 
 struct RunFlags {
   std::string config_file;
-  std::string listen_address;  // empty = config global.web_listen_address or the default
+  std::string listen_address;   // empty = config global.web_listen_address or the default
+  std::string web_config_file;  // --web.config.file: TLS and basic auth; empty = none
   LogFlags log;
   std::string shutdown_grace = "5s";
   std::string shard;  // "INDEX/COUNT"; empty = all targets
@@ -27,11 +28,13 @@ struct RunFlags {
 // `llmprobe run`: the daemon, until SIGINT/SIGTERM.
 int RunDaemonCommand(const RunFlags& flags);
 
-// `llmprobe check-config`: 0 if the file is valid, else 1 with one line per error on stderr.
-int CheckConfigCommand(const std::string& config_file);
+// `llmprobe check-config`: 0 if the file (and the web config file, if named) is valid, else 1
+// with one line per error on stderr.
+int CheckConfigCommand(const std::string& config_file, const std::string& web_config_file = "");
 
 struct DemoFlags {
   std::string listen_address = kDemoListenAddress;
+  std::string web_config_file;  // --web.config.file: TLS and basic auth; empty = none
   std::string mock_listen_address = "127.0.0.1:0";
   LogFlags log;
   MockOptions mock;

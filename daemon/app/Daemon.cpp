@@ -9,6 +9,7 @@
 #include "config/ConfigDump.h"
 #include "config/ConfigLoader.h"
 #include "config/Secret.h"
+#include "config/WebConfig.h"
 #include "metrics/Exposition.h"
 #include "transport/EpollTransport.h"
 
@@ -29,9 +30,14 @@ std::string CostCurrency(const Config& config) {
   return "USD";
 }
 
+// The web config named by `path`; empty path = none (plain HTTP, no authentication).
+Result<WebConfig> LoadWebConfig(const std::string& path) {
+  if (path.empty()) return WebConfig{};
+  return LoadWebConfigFile(path);
+}
+
 double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -77,23 +83,28 @@ std::unique_ptr<TargetProber> Daemon::MakeProber(const TargetConfig& target,
 
 Status Daemon::Start() {
   std::lock_guard<std::mutex> lock(mu_);
+  auto web = LoadWebConfig(options_.web_config_file);
+  if (!web.ok()) return web.status();
   auto targets = Resolve(config_);
   if (!targets.ok()) return targets.status();
   for (auto& [target, token] : targets.value()) {
     Running r{target, token, MakeProber(target, token)};
     running_targets_.emplace(target.name, std::move(r));
   }
-  if (Status s = web_.Start(options_.listen_address); !s.ok()) {
+  if (Status s = web_.Start(options_.listen_address, web.value()); !s.ok()) {
     running_targets_.clear();
     return s;
   }
   self_metrics_.SetReloadResult(true, UnixNow());
   for (auto& [name, r] : running_targets_) r.prober->Start();
   running_ = true;
-  log::Info("llmprobe started", {{"listen_address", web_.bound_address()},
-                                 {"targets", static_cast<int64_t>(running_targets_.size())},
-                                 {"shard", options_.shard.ToString()},
-                                 {"config", config_.source_path}});
+  log::Info("llmprobe started",
+            {{"listen_address", web_.bound_address()},
+             {"scheme", web_.tls() ? "https" : "http"},
+             {"basic_auth", web.value().basic_auth_users.empty() ? "off" : "on"},
+             {"targets", static_cast<int64_t>(running_targets_.size())},
+             {"shard", options_.shard.ToString()},
+             {"config", config_.source_path}});
   return Status::Ok();
 }
 
@@ -134,6 +145,10 @@ Status Daemon::Reload() {
   if (!loaded.ok()) return fail(loaded.status().message());
   auto targets = Resolve(loaded.value());
   if (!targets.ok()) return fail(targets.status().message());
+  // The web config too: new certificates and users apply to new connections and requests.
+  auto web = LoadWebConfig(options_.web_config_file);
+  if (!web.ok()) return fail(web.status().message());
+  if (Status s = web_.Reconfigure(web.value()); !s.ok()) return fail(s.message());
   const GlobalConfig& g = loaded.value().global;
   if (!g.log_level.empty() || !g.log_format.empty()) {
     if (Status s = log::Configure(g.log_level.empty() ? "info" : g.log_level,
@@ -188,9 +203,8 @@ Status Daemon::Reload() {
     log::Warn("web_listen_address changed: restart to apply",
               {{"running", options_.listen_address}, {"configured", g.web_listen_address}});
   }
-  log::Info("configuration reloaded", {{"started_or_restarted", started},
-                                       {"unchanged", kept},
-                                       {"removed", removed}});
+  log::Info("configuration reloaded",
+            {{"started_or_restarted", started}, {"unchanged", kept}, {"removed", removed}});
   return Status::Ok();
 }
 

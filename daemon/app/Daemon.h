@@ -35,7 +35,10 @@ namespace llmprobe {
 struct DaemonOptions {
   std::string listen_address = "0.0.0.0:9470";
   std::string config_file;  // re-read on Reload(); empty = reload not possible
-  Shard shard;              // only targets of this shard are probed
+  // --web.config.file (config/WebConfig.h): TLS and basic auth for the web server; read at
+  // Start (an invalid file is an error) and re-read on Reload(). Empty = plain HTTP, open.
+  std::string web_config_file;
+  Shard shard;                                      // only targets of this shard are probed
   int64_t shutdown_grace_ns = 5 * kNanosPerSecond;  // in-flight requests may finish this long
   ResultSink* extra_sink = nullptr;  // also receives every result (tests, bench); not owned
 };
@@ -58,6 +61,7 @@ class Daemon {
 
   int web_port() const { return web_.port(); }
   const std::string& web_address() const { return web_.bound_address(); }
+  const char* web_scheme() const { return web_.tls() ? "https" : "http"; }
   std::string RenderMetrics() const;
   std::vector<TargetStatus> TargetStatuses() const;
   std::string RunningConfigYaml() const;  // secrets as <secret>
@@ -86,8 +90,8 @@ class Daemon {
   FanoutSink sink_;
   // The event loops (one per core) every target's transport runs on.
   std::shared_ptr<net::EpollEngine> engine_ = std::make_shared<net::EpollEngine>();
-  mutable std::mutex mu_;           // guards config_ and running_targets_
-  std::mutex reload_mu_;            // serializes Reload()
+  mutable std::mutex mu_;                           // guards config_ and running_targets_
+  std::mutex reload_mu_;                            // serializes Reload()
   std::map<std::string, Running> running_targets_;  // by target name
   WebServer web_;
   std::atomic<bool> running_{false};

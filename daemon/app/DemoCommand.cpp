@@ -35,8 +35,8 @@ int DemoCommand(const DemoFlags& flags) {
     return 1;
   }
   // Point every demo target at the mock we just started.
-  const std::string mock_host = mock_addr.value().host == "0.0.0.0" ? "127.0.0.1"
-                                                                    : mock_addr.value().host;
+  const std::string mock_host =
+      mock_addr.value().host == "0.0.0.0" ? "127.0.0.1" : mock_addr.value().host;
   Config cfg = std::move(config).value();
   for (TargetConfig& t : cfg.targets) {
     t.url_parts.scheme = "http";
@@ -46,6 +46,7 @@ int DemoCommand(const DemoFlags& flags) {
   }
   DaemonOptions options;
   options.listen_address = flags.listen_address;
+  options.web_config_file = flags.web_config_file;
   Daemon daemon(std::move(cfg), options);
   if (Status s = daemon.Start(); !s.ok()) {
     std::fprintf(stderr, "llmprobe: %s\n", s.message().c_str());
@@ -54,11 +55,11 @@ int DemoCommand(const DemoFlags& flags) {
   std::printf(
       "llmprobe demo\n"
       "  mock OpenAI-compatible server: http://%s\n"
-      "  metrics:                       http://%s/metrics\n"
-      "  status page:                   http://%s/\n"
+      "  metrics:                       %s://%s/metrics\n"
+      "  status page:                   %s://%s/\n"
       "Press Ctrl-C to stop.\n",
-      HostPort{mock_host, mock.port()}.ToString().c_str(), daemon.web_address().c_str(),
-      daemon.web_address().c_str());
+      HostPort{mock_host, mock.port()}.ToString().c_str(), daemon.web_scheme(),
+      daemon.web_address().c_str(), daemon.web_scheme(), daemon.web_address().c_str());
   std::fflush(stdout);
   const int rc = ServeUntilSignal(daemon);
   mock.Stop();

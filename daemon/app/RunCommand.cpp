@@ -9,6 +9,7 @@
 #include "common/Log.h"
 #include "common/Signals.h"
 #include "config/ConfigLoader.h"
+#include "web/WebServer.h"
 
 namespace llmprobe {
 namespace {
@@ -21,14 +22,16 @@ std::string FirstNonEmpty(const std::string& a, const std::string& b, const char
 
 }  // namespace
 
-int CheckConfigCommand(const std::string& config_file) {
+int CheckConfigCommand(const std::string& config_file, const std::string& web_config_file) {
   auto config = LoadConfigFile(config_file);
-  if (!config.ok()) {
-    std::fprintf(stderr, "%s\n", config.status().message().c_str());
-    return 1;
-  }
+  // The web config is checked even when the config is not, so one run shows every error.
+  Status web = web_config_file.empty() ? Status::Ok() : CheckWebConfigFile(web_config_file);
+  if (!config.ok()) std::fprintf(stderr, "%s\n", config.status().message().c_str());
+  if (!web.ok()) std::fprintf(stderr, "%s\n", web.message().c_str());
+  if (!config.ok() || !web.ok()) return 1;
   std::printf("%s: OK (%zu target%s)\n", config_file.c_str(), config.value().targets.size(),
               config.value().targets.size() == 1 ? "" : "s");
+  if (!web_config_file.empty()) std::printf("%s: OK\n", web_config_file.c_str());
   return 0;
 }
 
@@ -70,6 +73,7 @@ int RunDaemonCommand(const RunFlags& flags) {
       FirstNonEmpty(flags.listen_address, global.web_listen_address, kDefaultListenAddress);
   options.shutdown_grace_ns = grace.value();
   options.config_file = flags.config_file;
+  options.web_config_file = flags.web_config_file;
   if (!flags.shard.empty()) {
     auto shard = ParseShard(flags.shard);
     if (!shard.ok()) {

@@ -2,8 +2,10 @@
 // (ConfigLoader.h) fills these from YAML and validates them; everything else only reads them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,8 +81,61 @@ struct TimeoutsConfig {
   bool operator==(const TimeoutsConfig&) const = default;
 };
 
+// One message of a conversation from a prompts_file.
+struct ChatMessage {
+  std::string role;  // "system", "user" or "assistant"
+  std::string content;
+  bool operator==(const ChatMessage&) const = default;
+};
+
+// One line of a prompts_file: `{"prompt": text}` (text set, messages empty) or
+// `{"messages": [...]}` (messages set, text empty).
+struct PromptEntry {
+  std::string text;
+  std::vector<ChatMessage> messages;
+  bool operator==(const PromptEntry&) const = default;
+};
+
+// The prompts of a prompts_file, loaded by the config loader. Shared and immutable, so copies
+// of a TargetConfig are cheap; compared by content, so a reload restarts a target whose file
+// changed and keeps one whose file did not.
+struct PromptList {
+  std::shared_ptr<const std::vector<PromptEntry>> entries;  // null = no prompts_file
+  bool empty() const { return entries == nullptr || entries->empty(); }
+  size_t size() const { return entries == nullptr ? 0 : entries->size(); }
+  bool operator==(const PromptList& other) const {
+    if (entries == other.entries) return true;
+    if (entries == nullptr || other.entries == nullptr) return empty() && other.empty();
+    return *entries == *other.entries;
+  }
+};
+
+// How synthetic prompt lengths are drawn (`workload.prompt_tokens` as a mapping).
+enum class PromptLengthDistribution {
+  kFixed,    // every prompt prompt_tokens long
+  kUniform,  // uniform integers in [prompt_tokens_min, prompt_tokens_max]
+  kNormal,   // normal around prompt_tokens with prompt_tokens_stddev, rounded, at least 1
+};
+enum class PromptsOrder { kSequential, kRandom };  // how prompts_file entries are picked
+
+// Longest synthetic prompt (and shared prefix) in tokens: beyond today's longest contexts,
+// and a bound on the text built per request (about 6 bytes per token).
+inline constexpr int kMaxPromptTokens = 10'000'000;
+
 struct WorkloadConfig {
-  int prompt_tokens = 128;    // approximate prompt length in tokens
+  // Synthetic prompt length target in tokens: the fixed length, or the distribution's mean
+  // (uniform: (min + max) / 2 rounded down), so readers wanting one number can use it. The
+  // prompt text is sized by a characters-per-token estimate calibrated per target from the
+  // server's usage.prompt_tokens (load/TokenCalibrator.h). Not used with prompts_file.
+  int prompt_tokens = 128;
+  PromptLengthDistribution prompt_distribution = PromptLengthDistribution::kFixed;
+  int prompt_tokens_min = 0;  // uniform only: inclusive bounds, 1 <= min <= max
+  int prompt_tokens_max = 0;
+  double prompt_tokens_stddev = 0;  // normal only: >= 0
+  // A fixed text of about this many tokens at the very start of every synthetic prompt,
+  // before the nonce, so that a server's prefix cache can hit it on purpose (cached_tokens in
+  // usage shows whether it did). 0 = none. Less than the shortest prompt_tokens.
+  int shared_prefix_tokens = 0;
   int max_tokens = 64;        // output tokens requested per request
   bool ignore_eos = false;    // vLLM/SGLang extension: generate exactly max_tokens
   bool unique_prefix = true;  // a per-request nonce at the start of the prompt defeats caching
@@ -95,6 +150,11 @@ struct WorkloadConfig {
   // OpenAI o-series models instead reject max_tokens: drop it with extra_body
   // {"max_tokens": null}.
   bool send_max_completion_tokens = true;
+  // Real prompts instead of synthetic ones: a JSONL file (path resolved against the config
+  // file's directory), read by the loader at load and at every reload.
+  std::string prompts_file;  // as resolved; empty = synthetic prompts
+  PromptsOrder prompts_order = PromptsOrder::kSequential;
+  PromptList prompts;  // the file's entries, in file order
   bool operator==(const WorkloadConfig&) const = default;
 };
 

@@ -21,6 +21,94 @@ void Seq(YAML::Emitter& out, const char* key, const std::vector<T>& v) {
   out << YAML::EndSeq;
 }
 
+void PromptTokens(YAML::Emitter& out, const WorkloadConfig& w) {
+  out << YAML::Key << "prompt_tokens" << YAML::Value;
+  switch (w.prompt_distribution) {
+    case PromptLengthDistribution::kFixed:
+      out << w.prompt_tokens;
+      return;
+    case PromptLengthDistribution::kUniform:
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "distribution" << YAML::Value << "uniform"
+          << YAML::Key << "min" << YAML::Value << w.prompt_tokens_min << YAML::Key << "max"
+          << YAML::Value << w.prompt_tokens_max << YAML::EndMap;
+      return;
+    case PromptLengthDistribution::kNormal:
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "distribution" << YAML::Value << "normal"
+          << YAML::Key << "mean" << YAML::Value << w.prompt_tokens << YAML::Key << "stddev"
+          << YAML::Value << w.prompt_tokens_stddev << YAML::EndMap;
+      return;
+  }
+}
+
+// Keys that only some dialects send are shown for those only (the loader refuses them
+// elsewhere), so the dump loads again.
+// A node parsed from JSON, emitted so that it loads back the same: quoted scalars ("1", "true")
+// stay strings.
+void EmitJsonAsYaml(YAML::Emitter& out, const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      out << YAML::BeginMap;
+      for (const auto& kv : node) {
+        out << YAML::Key << kv.first.Scalar() << YAML::Value;
+        EmitJsonAsYaml(out, kv.second);
+      }
+      out << YAML::EndMap;
+      break;
+    case YAML::NodeType::Sequence:
+      out << YAML::BeginSeq;
+      for (const auto& item : node) EmitJsonAsYaml(out, item);
+      out << YAML::EndSeq;
+      break;
+    case YAML::NodeType::Scalar:
+      if (node.Tag() == "!") {
+        out << YAML::DoubleQuoted << node.Scalar();
+      } else {
+        out << node.Scalar();
+      }
+      break;
+    default:
+      out << YAML::Null;
+      break;
+  }
+}
+
+void Workload(YAML::Emitter& out, ApiKind api, const WorkloadConfig& w) {
+  out << YAML::Key << "workload" << YAML::Value << YAML::BeginMap;
+  if (w.prompts.empty()) {
+    PromptTokens(out, w);
+    if (w.shared_prefix_tokens > 0) {
+      out << YAML::Key << "shared_prefix_tokens" << YAML::Value << w.shared_prefix_tokens;
+    }
+  } else {
+    // The prompts themselves are data, not configuration: the file and its size only.
+    out << YAML::Key << "prompts_file" << YAML::Value << w.prompts_file;
+    out << YAML::Comment(std::to_string(w.prompts.size()) + " prompts");
+    out << YAML::Key << "prompts_order" << YAML::Value
+        << (w.prompts_order == PromptsOrder::kRandom ? "random" : "sequential");
+  }
+  out << YAML::Key << "unique_prefix" << YAML::Value << w.unique_prefix;
+  out << YAML::Key << "max_tokens" << YAML::Value << w.max_tokens;
+  const bool openai = api == ApiKind::kOpenAiChat || api == ApiKind::kOpenAiCompletions ||
+                      api == ApiKind::kOpenAiResponses;
+  if (openai) {
+    out << YAML::Key << "ignore_eos" << YAML::Value << w.ignore_eos;
+    if (w.min_tokens > 0) out << YAML::Key << "min_tokens" << YAML::Value << w.min_tokens;
+  }
+  if (api == ApiKind::kOpenAiChat) {
+    out << YAML::Key << "send_max_completion_tokens" << YAML::Value << w.send_max_completion_tokens;
+  }
+  if (!w.extra_body.empty()) {
+    // JSON is YAML: the object is emitted as the mapping it was written as, strings quoted.
+    out << YAML::Key << "extra_body" << YAML::Value << YAML::Flow;
+    try {
+      EmitJsonAsYaml(out, YAML::Load(w.extra_body));
+    } catch (const YAML::Exception&) {
+      out << YAML::DoubleQuoted << w.extra_body;
+    }
+  }
+  out << YAML::EndMap;
+}
+
 void Target(YAML::Emitter& out, const TargetConfig& t) {
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << t.name;
@@ -43,6 +131,9 @@ void Target(YAML::Emitter& out, const TargetConfig& t) {
       out << YAML::Key << "bearer_token_env" << YAML::Value << t.auth.bearer_token.env;
     }
     out << YAML::Key << "bearer_token" << YAML::Value << "<secret>";
+    if (t.auth.header != AuthHeader::kDefault) {
+      out << YAML::Key << "header" << YAML::Value << AuthHeaderName(t.auth.header);
+    }
     out << YAML::EndMap;
   }
   if (!(t.tls == TlsConfig{})) {
@@ -61,12 +152,7 @@ void Target(YAML::Emitter& out, const TargetConfig& t) {
   Duration(out, "between_tokens", t.timeouts.between_tokens_ns);
   Duration(out, "total", t.timeouts.total_ns);
   out << YAML::EndMap;
-  out << YAML::Key << "workload" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "prompt_tokens" << YAML::Value << t.workload.prompt_tokens;
-  out << YAML::Key << "max_tokens" << YAML::Value << t.workload.max_tokens;
-  out << YAML::Key << "ignore_eos" << YAML::Value << t.workload.ignore_eos;
-  out << YAML::Key << "unique_prefix" << YAML::Value << t.workload.unique_prefix;
-  out << YAML::EndMap;
+  Workload(out, t.api, t.workload);
   out << YAML::Key << "load" << YAML::Value << YAML::BeginMap;
   const bool rate = t.load.mode == LoadMode::kRate;
   out << YAML::Key << "mode" << YAML::Value << (rate ? "rate" : "concurrency");
@@ -102,7 +188,8 @@ void Target(YAML::Emitter& out, const TargetConfig& t) {
       Duration(out, "request_duration", t.slo.request_duration_ns);
     }
     out << YAML::Key << "objective" << YAML::Value << t.slo.objective;
-    if (t.slo.error_ratio >= 0) out << YAML::Key << "error_ratio" << YAML::Value << t.slo.error_ratio;
+    if (t.slo.error_ratio >= 0)
+      out << YAML::Key << "error_ratio" << YAML::Value << t.slo.error_ratio;
     out << YAML::EndMap;
   }
   const BudgetConfig& b = t.budget;

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -103,7 +104,7 @@ class CurrencyCheck {
   int first_line_ = 0;
 };
 
-void ReadRoot(YamlReader& r, const YAML::Node& root, Config* config) {
+void ReadRoot(YamlReader& r, const YAML::Node& root, const std::string& base_dir, Config* config) {
   if (!r.CheckMapping(root, "", {"global", "targets"})) return;
   r.Require(root, "", {"targets"});
   YAML::Node value, key;
@@ -123,7 +124,7 @@ void ReadRoot(YamlReader& r, const YAML::Node& root, Config* config) {
     const YAML::Node item = value[i];
     const std::string path = YamlReader::Index("targets", i);
     TargetConfig target;
-    schema::ReadTarget(r, item, path, &target);
+    schema::ReadTarget(r, item, path, base_dir, &target);
     currency.Add(r, item, path, target);
     if (!target.name.empty()) {
       YAML::Node name_node;
@@ -225,7 +226,8 @@ std::string ConfigError::ToString() const {
   return out + message;
 }
 
-Result<Config> LoadConfigString(std::string_view yaml, const std::string& source_name) {
+Result<Config> LoadConfigString(std::string_view yaml, const std::string& source_name,
+                                const std::string& base_dir) {
   YamlReader reader(source_name);
   Config config;
   // yaml-cpp reports syntax errors, bad aliases and the like by exception; every one is caught
@@ -234,7 +236,7 @@ Result<Config> LoadConfigString(std::string_view yaml, const std::string& source
     const std::string text(yaml);
     CheckSingleDocument(text, reader);
     // YAML::Load builds the first document only, so it cannot run into the loop above.
-    if (!reader.has_errors()) ReadRoot(reader, YAML::Load(text), &config);
+    if (!reader.has_errors()) ReadRoot(reader, YAML::Load(text), base_dir, &config);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const int column = e.mark.is_null() ? 0 : e.mark.column + 1;
@@ -253,7 +255,8 @@ Result<Config> LoadConfigFile(const std::string& path) {
     return Status::Error(
         ConfigError{path, 0, 0, "", "cannot read file: " + ErrnoMessage(err)}.ToString());
   }
-  return LoadConfigString(text, path);
+  // Data files named in the config (workload.prompts_file) are relative to its directory.
+  return LoadConfigString(text, path, std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace llmprobe

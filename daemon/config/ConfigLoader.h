@@ -27,14 +27,20 @@ struct ConfigError {
 };
 
 // Loads and validates a config file. On failure the Status message holds every error found, one
-// ConfigError::ToString() per line, in file order. Thread-safe (no shared state).
+// ConfigError::ToString() per line, in file order. Files the config names (a prompts_file) are
+// read too, relative to the config file's directory. Thread-safe (no shared state).
 Result<Config> LoadConfigFile(const std::string& path);
 
-// Same, from text; `source_name` stands in for the file name in messages.
-Result<Config> LoadConfigString(std::string_view yaml, const std::string& source_name);
+// Same, from text; `source_name` stands in for the file name in messages, and relative file
+// names in the config are resolved against `base_dir` ("" = as written: the working directory).
+Result<Config> LoadConfigString(std::string_view yaml, const std::string& source_name,
+                                const std::string& base_dir = "");
 
 // Splits and checks a target URL ("http(s)://host[:port]/path[?query]"). A base URL ending in
-// "/v1" is completed with the dialect's path ("/chat/completions" or "/completions").
+// "/v1" is completed with the dialect's endpoint: "/chat/completions" (openai-chat),
+// "/completions" (openai-completions), "/responses" (openai-responses), "/messages"
+// (anthropic-messages). tgi and ollama have no /v1 base: their URL must name the endpoint
+// (".../generate_stream", ".../api/chat"); a base URL is refused with an example.
 Result<UrlParts> ParseTargetUrl(std::string_view url, ApiKind api);
 
 }  // namespace llmprobe

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,13 @@ struct FileCloser {
 };
 
 }  // namespace
+
+std::string ResolveConfigPath(const std::string& base_dir, const std::string& file) {
+  if (base_dir.empty() || std::filesystem::path(file).is_absolute()) return file;
+  std::string joined = (std::filesystem::path(base_dir) / file).lexically_normal().string();
+  if (joined.size() > 1 && joined.back() == '/') joined.pop_back();
+  return joined;
+}
 
 std::string ErrnoMessage(int err) {
   char buf[256] = {};

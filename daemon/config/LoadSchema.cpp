@@ -18,23 +18,6 @@ namespace {
 constexpr double kMaxRatePerSecond = 10000;
 constexpr int kMaxLevel = 4096;  // concurrency levels and max_inflight
 
-// A mode-bound key: true if `key` is present and belongs to the section's mode, so it should
-// be read. One present under another mode is reported at the key, as an unknown key is, with
-// `mode_text` ("load.mode is rate") saying why, and `hint` (may be empty) what to do instead.
-// While the mode itself is invalid nothing is known, so nothing is read or reported.
-bool KeyForMode(YamlReader& r, const YAML::Node& node, const std::string& path,
-                std::string_view key, bool mode_matches, bool mode_known, std::string_view key_mode,
-                const std::string& mode_text, std::string_view hint) {
-  YAML::Node value, key_node;
-  if (!YamlReader::Find(node, key, &value, &key_node)) return false;
-  if (!mode_known) return false;
-  if (mode_matches) return true;
-  std::string message = "only used with mode " + std::string(key_mode) + " (" + mode_text + ")";
-  if (!hint.empty()) message += "; " + std::string(hint);
-  r.Error(key_node, YamlReader::Join(path, key), std::move(message));
-  return false;
-}
-
 // "load.mode is rate" or "load.mode is concurrency, the default" for mode-bound key messages.
 std::string ModeText(std::string_view section, bool given, std::string_view mode) {
   return std::string(section) + ".mode is " + std::string(mode) + (given ? "" : ", the default");
@@ -82,6 +65,19 @@ void ReadPrice(YamlReader& r, const YAML::Node& node, const YAML::Node& key,
 
 }  // namespace
 
+bool KeyForMode(YamlReader& r, const YAML::Node& node, const std::string& path,
+                std::string_view key, bool mode_matches, bool mode_known, std::string_view key_mode,
+                const std::string& mode_text, std::string_view hint) {
+  YAML::Node value, key_node;
+  if (!YamlReader::Find(node, key, &value, &key_node)) return false;
+  if (!mode_known) return false;
+  if (mode_matches) return true;
+  std::string message = "only used with " + std::string(key_mode) + " (" + mode_text + ")";
+  if (!hint.empty()) message += "; " + std::string(hint);
+  r.Error(key_node, YamlReader::Join(path, key), std::move(message));
+  return false;
+}
+
 void ReadLoad(YamlReader& r, const YAML::Node& node, const std::string& path, LoadConfig* load) {
   if (!r.CheckMapping(node, path,
                       {"mode", "concurrency", "rate", "arrival", "max_inflight", "think_time",
@@ -97,10 +93,11 @@ void ReadLoad(YamlReader& r, const YAML::Node& node, const std::string& path, Lo
   if (mode_known) load->mode = rate_mode ? LoadMode::kRate : LoadMode::kConcurrency;
   const std::string mode_text = ModeText("load", mode_given, mode);
   auto closed_loop_key = [&](std::string_view key, std::string_view hint = "") {
-    return KeyForMode(r, node, path, key, !rate_mode, mode_known, "concurrency", mode_text, hint);
+    return KeyForMode(r, node, path, key, !rate_mode, mode_known, "mode concurrency", mode_text,
+                      hint);
   };
   auto open_loop_key = [&](std::string_view key, std::string_view hint = "") {
-    return KeyForMode(r, node, path, key, rate_mode, mode_known, "rate", mode_text, hint);
+    return KeyForMode(r, node, path, key, rate_mode, mode_known, "mode rate", mode_text, hint);
   };
 
   if (closed_loop_key("concurrency", "the open-loop levels go in rate")) {
@@ -161,7 +158,7 @@ void ReadSchedule(YamlReader& r, const YAML::Node& node, const YAML::Node& key,
   if (mode_known) schedule->mode = sweep ? ScheduleMode::kSweep : ScheduleMode::kContinuous;
   const std::string mode_text = ModeText("schedule", mode_given, mode);
   auto sweep_key = [&](std::string_view k) {
-    return KeyForMode(r, node, path, k, sweep, mode_known, "sweep", mode_text,
+    return KeyForMode(r, node, path, k, sweep, mode_known, "mode sweep", mode_text,
                       "set mode: sweep to run the levels periodically");
   };
 

@@ -6,11 +6,21 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "config/Config.h"
 #include "config/YamlReader.h"
 
 namespace llmprobe::schema {
+
+// A mode-bound key: true if `key` is present and belongs to the section's mode, so it should
+// be read. One present under another mode is reported at the key, as an unknown key is:
+//   "only used with <key_mode> (<mode_text>)[; <hint>]"   key_mode e.g. "mode rate"
+// with `mode_text` ("load.mode is rate") saying why and `hint` (may be empty) what to do
+// instead. While the mode itself is invalid (!mode_known) nothing is read or reported.
+bool KeyForMode(YamlReader& r, const YAML::Node& node, const std::string& path,
+                std::string_view key, bool mode_matches, bool mode_known, std::string_view key_mode,
+                const std::string& mode_text, std::string_view hint);
 
 // Keys belong to one mode: `concurrency` and `think_time` to mode concurrency; `rate`,
 // `arrival` and `max_inflight` to mode rate. In mode rate `concurrency` is cleared, so the

@@ -8,12 +8,15 @@
 #include <climits>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "config/ConfigLoader.h"
 #include "config/LoadSchema.h"
+#include "config/WorkloadSchema.h"
 
 namespace llmprobe::schema {
 namespace {
@@ -98,13 +101,27 @@ void ReadHeaders(YamlReader& r, const YAML::Node& node, const std::string& path,
 }
 
 void ReadAuth(YamlReader& r, const YAML::Node& node, const std::string& path, AuthConfig* auth) {
-  if (!r.CheckMapping(node, path, {"bearer_token_file", "bearer_token_env"})) return;
+  if (!r.CheckMapping(node, path, {"bearer_token_file", "bearer_token_env", "header"})) return;
   SecretRef ref;
   const bool has_file = r.ReadString(node, path, "bearer_token_file", &ref.file, false);
   const bool has_env = r.ReadString(node, path, "bearer_token_env", &ref.env, false);
-  YAML::Node file_node, env_node;
+  YAML::Node file_node, env_node, header_node, header_key;
   YamlReader::Find(node, "bearer_token_file", &file_node);
   YamlReader::Find(node, "bearer_token_env", &env_node);
+  if (YamlReader::Find(node, "header", &header_node, &header_key)) {
+    std::string header;
+    if (r.ReadChoice(node, path, "header", {"default", "bearer", "api-key", "x-api-key"},
+                     &header)) {
+      YAML::Node unused;
+      if (!YamlReader::Find(node, "bearer_token_file", &unused) &&
+          !YamlReader::Find(node, "bearer_token_env", &unused)) {
+        r.Error(header_key, YamlReader::Join(path, "header"),
+                "has no effect without bearer_token_file or bearer_token_env");
+      } else {
+        auth->header = AuthHeaderFromName(header).value_or(AuthHeader::kDefault);
+      }
+    }
+  }
   if (has_env && !IsEnvName(ref.env)) {
     r.Error(env_node, YamlReader::Join(path, "bearer_token_env"),
             "invalid environment variable name \"" + ref.env + "\"");
@@ -150,17 +167,6 @@ void ReadTimeouts(YamlReader& r, const YAML::Node& node, const std::string& path
   r.ReadDuration(node, path, "total", false, &t->total_ns);
 }
 
-void ReadWorkload(YamlReader& r, const YAML::Node& node, const std::string& path,
-                  WorkloadConfig* w) {
-  if (!r.CheckMapping(node, path, {"prompt_tokens", "max_tokens", "ignore_eos", "unique_prefix"})) {
-    return;
-  }
-  r.ReadInt(node, path, "prompt_tokens", 1, INT_MAX, &w->prompt_tokens);
-  r.ReadInt(node, path, "max_tokens", 1, INT_MAX, &w->max_tokens);
-  r.ReadBool(node, path, "ignore_eos", &w->ignore_eos);
-  r.ReadBool(node, path, "unique_prefix", &w->unique_prefix);
-}
-
 void ReadBuckets(YamlReader& r, const YAML::Node& node, const std::string& path, BucketsConfig* b) {
   if (!r.CheckMapping(node, path,
                       {"time_to_first_token", "time_per_output_token", "request_duration"})) {
@@ -173,7 +179,8 @@ void ReadBuckets(YamlReader& r, const YAML::Node& node, const std::string& path,
 
 }  // namespace
 
-void ReadTarget(YamlReader& r, const YAML::Node& node, const std::string& path, TargetConfig* t) {
+void ReadTarget(YamlReader& r, const YAML::Node& node, const std::string& path,
+                const std::string& base_dir, TargetConfig* t) {
   if (!r.CheckMapping(node, path,
                       {"name", "api", "url", "model", "headers", "auth", "tls_config", "timeouts",
                        "workload", "load", "schedule", "slo", "budget", "buckets"},
@@ -197,10 +204,14 @@ void ReadTarget(YamlReader& r, const YAML::Node& node, const std::string& path, 
     }
   }
 
-  std::string api;
-  if (r.ReadChoice(node, path, "api", {"openai-chat", "openai-completions"}, &api)) {
-    t->api = api == "openai-completions" ? ApiKind::kOpenAiCompletions : ApiKind::kOpenAiChat;
-  }
+  // Every dialect's name is valid. An invalid or missing one leaves the api unknown: the url is
+  // then read as openai-chat's and the dialect-bound workload keys are not checked.
+  std::vector<std::string_view> api_names;
+  for (ApiKind kind : AllApiKinds()) api_names.emplace_back(ApiKindName(kind));
+  std::string api_name;
+  std::optional<ApiKind> api;
+  if (r.ReadChoice(node, path, "api", api_names, &api_name)) api = ApiKindFromName(api_name);
+  if (api) t->api = *api;
 
   bool url_ok = false;
   if (r.ReadString(node, path, "url", &t->url, false)) {
@@ -230,7 +241,7 @@ void ReadTarget(YamlReader& r, const YAML::Node& node, const std::string& path, 
     ReadTimeouts(r, value, field("timeouts"), &t->timeouts);
   }
   if (YamlReader::Find(node, "workload", &value)) {
-    ReadWorkload(r, value, field("workload"), &t->workload);
+    ReadWorkload(r, value, field("workload"), api, base_dir, &t->workload);
   }
   const size_t errors_before_load = r.error_count();
   if (YamlReader::Find(node, "load", &value)) ReadLoad(r, value, field("load"), &t->load);

@@ -11,8 +11,9 @@
 namespace llmprobe::schema {
 
 // Fills *target from `node` (the target's mapping at `path`, e.g. "targets[0]"). Keys that are
-// absent or invalid leave the in-class defaults.
+// absent or invalid leave the in-class defaults. `base_dir` (the config file's directory, ""
+// = as written) resolves relative data file names (workload.prompts_file).
 void ReadTarget(YamlReader& r, const YAML::Node& node, const std::string& path,
-                TargetConfig* target);
+                const std::string& base_dir, TargetConfig* target);
 
 }  // namespace llmprobe::schema

@@ -37,8 +37,28 @@ bool IsIpv6Literal(std::string_view host) {
   return true;
 }
 
+// The endpoint a base URL ending in /v1 is completed with; nullptr for the dialects whose
+// servers have no /v1 base.
 const char* DialectPath(ApiKind api) {
-  return api == ApiKind::kOpenAiCompletions ? "/completions" : "/chat/completions";
+  switch (api) {
+    case ApiKind::kOpenAiChat:
+      return "/chat/completions";
+    case ApiKind::kOpenAiCompletions:
+      return "/completions";
+    case ApiKind::kOpenAiResponses:
+      return "/responses";
+    case ApiKind::kAnthropicMessages:
+      return "/messages";
+    case ApiKind::kTgi:
+    case ApiKind::kOllama:
+      break;
+  }
+  return nullptr;
+}
+
+// An example of the full endpoint URL of the dialects that need one.
+const char* FullUrlExample(ApiKind api) {
+  return api == ApiKind::kTgi ? "http://host:8080/generate_stream" : "http://host:11434/api/chat";
 }
 
 }  // namespace
@@ -142,6 +162,13 @@ Result<UrlParts> ParseTargetUrl(std::string_view url, ApiKind api) {
   const std::string_view query =
       query_start == std::string_view::npos ? std::string_view() : path.substr(query_start);
   if (path_only.empty()) path_only = "/";
+  const bool base = path_only == "/" || path_only.ends_with("/v1") || path_only.ends_with("/v1/");
+  if (DialectPath(api) == nullptr && base) {
+    return Status::Error("URL \"" + std::string(url) + "\" " +
+                         (path_only == "/" ? "has no endpoint path" : "is a base URL") + "; api " +
+                         ApiKindName(api) + " needs the full endpoint URL, e.g. " +
+                         FullUrlExample(api));
+  }
   if (path_only.ends_with("/v1/")) path_only.pop_back();
   if (path_only.ends_with("/v1")) path_only += DialectPath(api);
   parts.path = path_only + std::string(query);

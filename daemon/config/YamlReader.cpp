@@ -41,9 +41,6 @@ std::string YamlReader::Describe(const YAML::Node& node) {
 
 namespace {
 
-// A scalar that may be read as a number or boolean: written without quotes.
-bool IsPlainScalar(const YAML::Node& node) { return node.IsScalar() && node.Tag() != "!"; }
-
 // Optimal string alignment distance (Levenshtein plus adjacent transpositions: "promtp").
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
@@ -95,8 +92,9 @@ IntParse ParseInt(std::string_view text, int64_t* out) {
   return ec == std::errc() ? IntParse::kOk : IntParse::kInvalid;
 }
 
-// Shortest round-trip spelling: 10000 -> "10000", 0.5 -> "0.5".
+// Shortest round-trip spelling, whole numbers without exponent: 1e7 -> "10000000", 0.5 -> "0.5".
 std::string FormatNumber(double x) {
+  if (x == std::trunc(x) && std::fabs(x) < 1e15) return std::to_string(static_cast<int64_t>(x));
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);
   return ec == std::errc() ? std::string(buf, end) : std::to_string(x);
@@ -104,10 +102,14 @@ std::string FormatNumber(double x) {
 
 // A finite number written without quotes; "inf" and "nan", which from_chars takes, are not.
 bool AsNumber(const YAML::Node& node, double* out) {
-  return IsPlainScalar(node) && ParseNumber(node.Scalar(), out) && std::isfinite(*out);
+  return YamlReader::IsPlainScalar(node) && ParseNumber(node.Scalar(), out) && std::isfinite(*out);
 }
 
 }  // namespace
+
+bool YamlReader::IsPlainScalar(const YAML::Node& node) {
+  return node.IsScalar() && node.Tag() != "!";
+}
 
 bool NumberRange::Contains(double x) const {
   return (min_inclusive ? x >= min : x > min) && (max_inclusive ? x <= max : x < max);
@@ -335,6 +337,11 @@ bool YamlReader::ReadDuration(const YAML::Node& map, const std::string& path, st
 
 bool YamlReader::ReadChoice(const YAML::Node& map, const std::string& path, std::string_view key,
                             std::initializer_list<std::string_view> choices, std::string* out) {
+  return ReadChoice(map, path, key, std::vector<std::string_view>(choices), out);
+}
+
+bool YamlReader::ReadChoice(const YAML::Node& map, const std::string& path, std::string_view key,
+                            const std::vector<std::string_view>& choices, std::string* out) {
   YAML::Node value, key_node;
   if (!Find(map, key, &value, &key_node)) return false;
   const std::string key_path = Join(path, key);

@@ -70,6 +70,9 @@ class YamlReader {
   // 1-based line of a node (0 if it has none), for "first defined at line N" messages.
   static int LineOf(const YAML::Node& node);
 
+  // A scalar written without quotes: only those may be read as numbers, booleans or null.
+  static bool IsPlainScalar(const YAML::Node& node);
+
   // Checks that `node` is a mapping whose keys are strings from `allowed`, each at most once;
   // reports unknown keys (with an edit-distance suggestion) and duplicates. A null node counts
   // as an empty mapping when `null_is_empty`. Returns false if `node` is not a mapping at all,
@@ -106,6 +109,9 @@ class YamlReader {
                     bool allow_zero, int64_t* out);
   bool ReadChoice(const YAML::Node& map, const std::string& path, std::string_view key,
                   std::initializer_list<std::string_view> choices, std::string* out);
+  // The same with choices known only at run time (e.g. every ApiKindName).
+  bool ReadChoice(const YAML::Node& map, const std::string& path, std::string_view key,
+                  const std::vector<std::string_view>& choices, std::string* out);
   // A non-empty list of distinct integers in [min, max]; `noun` names an element in messages.
   bool ReadIntList(const YAML::Node& map, const std::string& path, std::string_view key, int min,
                    int max, std::string_view noun, std::vector<int>* out);

@@ -48,8 +48,7 @@ bool IsSuccessStatus(int status) { return status >= 200 && status < 300; }
 
 ProbeRequest::ProbeRequest(const Dialect& dialect, const TimeoutsConfig& timeouts, LevelId level,
                            MonoNanos warmup_end, MonoNanos t_intended,
-                           int64_t estimated_input_tokens, MonoNanos t_submit,
-                           DoneCallback on_done)
+                           int64_t estimated_input_tokens, MonoNanos t_submit, DoneCallback on_done)
     : timeouts_(timeouts),
       warmup_end_(warmup_end),
       estimated_input_tokens_(estimated_input_tokens),
@@ -219,8 +218,12 @@ void ProbeRequest::Finish(Outcome outcome, MonoNanos t_end, std::string detail) 
     result_.output_source = TokenSource::kChunkCount;
     result_.output_tokens = result_.token_chunks;
   }
-  result_.token_count_mismatch = result_.output_source != TokenSource::kChunkCount &&
-                                 result_.output_tokens != result_.token_chunks;
+  // A mismatch between rungs: the server's count against the chunks, or its per-chunk usage
+  // against its own final usage.
+  result_.token_count_mismatch = (result_.output_source != TokenSource::kChunkCount &&
+                                  result_.output_tokens != result_.token_chunks) ||
+                                 (last_chunk_usage_tokens_ >= 0 && final_usage_tokens_ >= 0 &&
+                                  last_chunk_usage_tokens_ != final_usage_tokens_);
   if (!result_.input_tokens_from_server) result_.input_tokens = estimated_input_tokens_;
   on_done_(std::move(result_));
 }

@@ -11,8 +11,6 @@
 namespace llmprobe {
 namespace {
 
-constexpr int64_t kBackoffBaseNs = 100 * kNanosPerMilli;
-constexpr int64_t kBackoffMaxNs = 30 * kNanosPerSecond;
 // Upper bound on one condition-variable wait, so waits stay correct under any Clock.
 constexpr int64_t kMaxWaitSliceNs = 50 * kNanosPerMilli;
 
@@ -43,6 +41,7 @@ TargetProber::TargetProber(TargetConfig config, std::string bearer_token,
       clock_(clock),
       options_(options),
       prompts_(config_.workload, seed),
+      breaker_(options_.breaker, seed ^ 0x2545f4914f6cdd1dULL),
       budget_(config_.budget, clock.Now()),
       rng_(seed ^ 0x5bd1e995u) {}
 
@@ -117,9 +116,8 @@ bool TargetProber::WaitUntil(std::unique_lock<std::mutex>& lock, MonoNanos t) {
 }
 
 void TargetProber::Run() {
-  log::Info("probing started", {{"target", config_.name},
-                                {"api", ApiKindName(config_.api)},
-                                {"url", config_.url}});
+  log::Info("probing started",
+            {{"target", config_.name}, {"api", ApiKindName(config_.api)}, {"url", config_.url}});
   const std::vector<LevelId> levels = Levels();
   const bool sweep = config_.schedule.mode == ScheduleMode::kSweep;
   std::unique_lock<std::mutex> lock(mu_);
@@ -143,8 +141,8 @@ void TargetProber::Run() {
       stage.warmup_end = stage.start + config_.load.warmup_ns;
       stage.end = stage.start + config_.load.stage_duration_ns;
       lock.unlock();
-      log::Debug("stage started", {{"target", config_.name},
-                                   {level.LabelName(), level.LabelValue()}});
+      log::Debug("stage started",
+                 {{"target", config_.name}, {level.LabelName(), level.LabelValue()}});
       RunStage(stage);
       lock.lock();
     }
@@ -167,6 +165,7 @@ void TargetProber::RunStage(const Stage& stage) {
   tasks_.clear();
   waiting_arrivals_.clear();
   measured_launched_ = 0;
+  parked_slots_ = 0;
   if (stage.level.open_loop()) {
     tasks_.emplace(stage.start, Task{stage.id, true});
   } else {
@@ -209,7 +208,11 @@ void TargetProber::RunStage(const Stage& stage) {
 
 void TargetProber::RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& stage,
                                MonoNanos now) {
-  std::vector<MonoNanos> launches;  // intended start of each request to launch (-1: closed)
+  struct Launch {
+    MonoNanos intended;  // open-loop intended start; -1 in closed loop
+    CircuitBreaker::Permit permit;
+  };
+  std::vector<Launch> launches;
   while (!tasks_.empty() && tasks_.begin()->first <= now) {
     const MonoNanos due = tasks_.begin()->first;
     const Task task = tasks_.begin()->second;
@@ -217,17 +220,20 @@ void TargetProber::RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& 
     if (task.stage_id != stage.id) continue;
     if (task.arrival) {
       tasks_.emplace(NextArrival(due, stage.level.rate), task);
-      if (now < backoff_until_) continue;  // skipped: the target is backing off
+      if (!breaker_.Allows(now)) {  // skipped: the circuit is open
+        ++circuit_skipped_;
+        continue;
+      }
       if (inflight_ + static_cast<int64_t>(launches.size()) >= config_.load.max_inflight) {
         waiting_arrivals_.push_back(due);
         ++inflight_limit_reached_;
         continue;
       }
       if (!CountLaunchLocked(stage, now) || !budget_.TryStart(now)) continue;
-      launches.push_back(due);
+      launches.push_back(Launch{due, AcquireLocked(now)});
     } else {
-      if (now < backoff_until_) {
-        tasks_.emplace(backoff_until_, task);
+      if (!breaker_.Allows(now)) {
+        DeferSlotLocked(stage, now);
         continue;
       }
       if (!CountLaunchLocked(stage, now)) continue;
@@ -235,7 +241,7 @@ void TargetProber::RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& 
         tasks_.emplace(budget_.hour_end(), task);
         continue;
       }
-      launches.push_back(-1);
+      launches.push_back(Launch{-1, AcquireLocked(now)});
     }
   }
   if (budget_.exhausted(now) && !budget_logged_) {
@@ -244,8 +250,8 @@ void TargetProber::RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& 
               {{"target", config_.name},
                {"max_requests_per_hour", config_.budget.max_requests_per_hour},
                {"max_output_tokens_per_hour", config_.budget.max_output_tokens_per_hour},
-               {"resumes_in", FormatDuration((budget_.hour_end() - now) / kNanosPerSecond *
-                                             kNanosPerSecond)}});
+               {"resumes_in",
+                FormatDuration((budget_.hour_end() - now) / kNanosPerSecond * kNanosPerSecond)}});
   } else if (budget_logged_ && !budget_.exhausted(now)) {
     budget_logged_ = false;
     log::Info("hourly budget renewed: probing resumes", {{"target", config_.name}});
@@ -253,34 +259,63 @@ void TargetProber::RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& 
   if (launches.empty()) return;
   inflight_ += static_cast<int64_t>(launches.size());
   lock.unlock();
-  for (MonoNanos intended : launches) Submit(stage, intended);
+  for (const Launch& l : launches) Submit(stage, l.intended, l.permit);
   lock.lock();
 }
 
-void TargetProber::Submit(const Stage& stage, MonoNanos t_intended) {
+CircuitBreaker::Permit TargetProber::AcquireLocked(MonoNanos now) {
+  CircuitBreaker::Change change = CircuitBreaker::Change::kNone;
+  const CircuitBreaker::Permit permit = breaker_.Acquire(now, &change);
+  if (change == CircuitBreaker::Change::kHalfOpened) {
+    log::Info("circuit half-open: sending one trial request", {{"target", config_.name}});
+  }
+  return permit;
+}
+
+void TargetProber::DeferSlotLocked(const Stage& stage, MonoNanos now) {
+  const MonoNanos next = breaker_.NextAllowed(now);
+  if (next == CircuitBreaker::kNever) {
+    ++parked_slots_;  // the trial's result (OnDone) re-queues it
+  } else {
+    tasks_.emplace(std::max(next, now + 1), Task{stage.id, false});
+  }
+}
+
+void TargetProber::Submit(const Stage& stage, MonoNanos t_intended, CircuitBreaker::Permit permit) {
   // inflight_ was already incremented by the caller, under the lock.
   Prompt prompt = prompts_.Next();
   RequestInputs inputs;
   inputs.target = &config_;
   inputs.prompt = std::move(prompt.text);
+  inputs.messages = std::move(prompt.messages);
   inputs.bearer_token = bearer_token_;
   HttpRequestSpec spec = dialect_.BuildRequest(inputs);
-  auto request = std::make_shared<ProbeRequest>(
-      dialect_, config_.timeouts, stage.level, stage.warmup_end, t_intended,
-      prompt.estimated_tokens, clock_.Now(),
-      [this, stage](RequestResult&& r) { OnDone(stage, std::move(r)); });
+  const int64_t prompt_chars = prompt.chars;
+  auto request =
+      std::make_shared<ProbeRequest>(dialect_, config_.timeouts, stage.level, stage.warmup_end,
+                                     t_intended, prompt.estimated_tokens, clock_.Now(),
+                                     [this, stage, permit, prompt_chars](RequestResult&& r) {
+                                       // The server's prompt count calibrates the next prompts'
+                                       // length (PromptGenerator.h).
+                                       prompts_.Observe(prompt_chars, r);
+                                       OnDone(stage, permit, std::move(r));
+                                     });
   transport_->Submit(std::move(spec), std::move(request));
 }
 
-void TargetProber::OnDone(const Stage& stage, RequestResult&& result) {
+void TargetProber::OnDone(const Stage& stage, CircuitBreaker::Permit permit,
+                          RequestResult&& result) {
   const SeriesKey key{&config_.name, &config_.model};
   sink_.Record(key, result);
   const bool ok = result.outcome == Outcome::kSuccess;
   const bool canceled = result.outcome == Outcome::kCanceled;
   MonoNanos launch = 0;
+  CircuitBreaker::Permit launch_permit;
   bool do_launch = false;
   std::string previous;
   int64_t failures = 0;
+  int64_t open_ns = 0;
+  CircuitBreaker::Change change = CircuitBreaker::Change::kNone;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const MonoNanos now = clock_.Now();
@@ -290,61 +325,75 @@ void TargetProber::OnDone(const Stage& stage, RequestResult&& result) {
     last_outcome_ = std::string(OutcomeName(result.outcome));
     budget_.ChargeTokens(result.output_tokens);
     if (ok) {
-      consecutive_failures_ = 0;
-      backoff_until_ = 0;
-    } else if (!canceled) {
-      ++consecutive_failures_;
-      backoff_until_ =
-          std::max(backoff_until_, now + BackoffNs(consecutive_failures_, result.retry_after_ns));
+      change = breaker_.OnSuccess(permit, now);
+    } else if (canceled) {
+      breaker_.OnCanceled(permit);
+    } else {
+      change = breaker_.OnFailure(permit, now, result.retry_after_ns);
     }
-    failures = consecutive_failures_;
+    failures = breaker_.consecutive_failures();
+    open_ns = breaker_.last_open_ns();
     if (accepting_ && stage_.id == stage.id) {
+      if (parked_slots_ > 0 && breaker_.NextAllowed(now) != CircuitBreaker::kNever) {
+        // The trial has ended (closed, re-opened or canceled): the parked slots try again.
+        for (; parked_slots_ > 0; --parked_slots_) tasks_.emplace(now, Task{stage.id, false});
+      }
       if (!stage.level.open_loop()) {
-        const MonoNanos due =
-            std::max(now + (ok ? config_.load.think_time_ns : 0), backoff_until_);
+        const MonoNanos due = now + (ok ? config_.load.think_time_ns : 0);
         if (due > now) {
           tasks_.emplace(due, Task{stage.id, false});
+        } else if (!breaker_.Allows(now)) {
+          DeferSlotLocked(stage, now);
         } else if (!CountLaunchLocked(stage, now)) {
           // the stage's request quota is used up: this slot is done
         } else if (budget_.TryStart(now)) {
           do_launch = true;
           launch = -1;
+          launch_permit = AcquireLocked(now);
         } else {
           tasks_.emplace(budget_.hour_end(), Task{stage.id, false});
         }
-      } else if (!waiting_arrivals_.empty() && now >= backoff_until_ &&
-                 CountLaunchLocked(stage, now) && budget_.TryStart(now)) {
-        do_launch = true;
-        launch = waiting_arrivals_.front();  // starts late: latency counts from its due time
-        waiting_arrivals_.pop_front();
+      } else if (!waiting_arrivals_.empty()) {
+        if (!breaker_.Allows(now)) {
+          // Late already, and the circuit is open: skipped like the arrivals due meanwhile.
+          circuit_skipped_ += static_cast<int64_t>(waiting_arrivals_.size());
+          waiting_arrivals_.clear();
+        } else if (CountLaunchLocked(stage, now) && budget_.TryStart(now)) {
+          do_launch = true;
+          launch = waiting_arrivals_.front();  // starts late: latency counts from its due time
+          waiting_arrivals_.pop_front();
+          launch_permit = AcquireLocked(now);
+        }
       }
       if (do_launch) ++inflight_;
     }
   }
   cv_.notify_all();
-  if (!ok && !canceled) {
-    const std::string outcome(OutcomeName(result.outcome));
-    const std::string detail = Redact(result.error_detail, bearer_token_);
+  const std::string outcome(OutcomeName(result.outcome));
+  if (change == CircuitBreaker::Change::kOpened || change == CircuitBreaker::Change::kReopened) {
+    log::Warn(change == CircuitBreaker::Change::kOpened
+                  ? "circuit opened: requests to the target paused"
+                  : "circuit re-opened: the trial request failed",
+              {{"target", config_.name},
+               {"outcome", outcome},
+               {"consecutive_failures", failures},
+               {"open_for", FormatDuration(open_ns / kNanosPerMilli * kNanosPerMilli)},
+               {"detail", Redact(result.error_detail, bearer_token_)}});
+  } else if (change == CircuitBreaker::Change::kClosed) {
+    log::Info("circuit closed: the trial request succeeded", {{"target", config_.name}});
+  } else if (!ok && !canceled) {
     const auto level = previous != outcome ? log::Level::kWarn : log::Level::kDebug;
     if (log::Enabled(level)) {
       log::Write(level, "request failed",
                  {{"target", config_.name},
                   {"outcome", outcome},
                   {"consecutive_failures", failures},
-                  {"detail", detail}});
+                  {"detail", Redact(result.error_detail, bearer_token_)}});
     }
   } else if (ok && !previous.empty() && previous != "success") {
     log::Info("requests succeed again", {{"target", config_.name}});
   }
-  if (do_launch) Submit(stage, launch);
-}
-
-int64_t TargetProber::BackoffNs(int64_t consecutive_failures, int64_t retry_after_ns) {
-  const int shift = static_cast<int>(std::min<int64_t>(consecutive_failures - 1, 20));
-  int64_t backoff = std::min(kBackoffMaxNs, kBackoffBaseNs << shift);
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  backoff = static_cast<int64_t>(static_cast<double>(backoff) * jitter(rng_));  // under mu_
-  return std::max(backoff, retry_after_ns);
+  if (do_launch) Submit(stage, launch, launch_permit);
 }
 
 MonoNanos TargetProber::NextArrival(MonoNanos after, double rate) {
@@ -374,8 +423,13 @@ TargetStatus TargetProber::Status() const {
   s.budget_exhausted = budget_.exhausted(now);
   s.inflight = inflight_;
   s.requests_done = requests_done_;
-  s.consecutive_failures = consecutive_failures_;
-  s.backoff_remaining_ns = std::max<int64_t>(0, backoff_until_ - now);
+  s.consecutive_failures = breaker_.consecutive_failures();
+  s.backoff_remaining_ns = breaker_.RemainingNs(now);
+  const CircuitState circuit = breaker_.state(now);
+  s.circuit_state = std::string(CircuitStateName(circuit));
+  s.circuit_open = circuit != CircuitState::kClosed;
+  s.circuit_opened = breaker_.times_opened();
+  s.circuit_skipped = circuit_skipped_;
   s.inflight_limit_reached = inflight_limit_reached_;
   s.last_outcome = last_outcome_;
   return s;

@@ -11,10 +11,21 @@
 // Schedule: continuous (stages back to back forever) or sweep (every schedule.interval, each
 // level once, then idle). With schedule.random_start the first sweep waits a random part of
 // the interval, so many targets do not fire in step.
-// Failures: a failed request puts the target in backoff (exponential with jitter from 100 ms to
-// 30 s, or the server's Retry-After), reset by a success; closed-loop slots wait it out, open-loop
-// arrivals due during it are skipped. Budget: when an hourly cap is reached the target pauses
-// until the hour rolls (HourlyBudget.h).
+// Failures: a circuit breaker per target (CircuitBreaker.h) decides when requests may start.
+// After 3 consecutive failures (canceled requests do not count) the circuit opens for 1 s,
+// doubling on each re-open up to 5 min, each period +-20% jitter and never shorter than the
+// server's Retry-After; then exactly one trial request runs (half-open): its success closes the
+// circuit (and resets the doubling), its failure re-opens it for the next period. Closed loop:
+// while the circuit is open or the trial is in flight no slot issues a request; the slots
+// resume when it closes. Open loop: arrivals due meanwhile are skipped and counted
+// (TargetStatus::circuit_skipped), and so are due arrivals that were waiting for a free slot.
+// A Retry-After on a failed response (429, 503, ...) holds every request of the target back
+// until it has passed, also below the threshold. Results of requests started before the
+// circuit changed state do not move it. Each state change is logged once: warn when it opens
+// (with the outcome that tripped it), info when it turns half-open and when it closes. Self
+// metrics: llmprobe_circuit_open (1 open or half-open), llmprobe_backoff_seconds (time until a
+// request may start), llmprobe_circuit_opened_total, llmprobe_circuit_skipped_requests_total.
+// Budget: when an hourly cap is reached the target pauses until the hour rolls (HourlyBudget.h).
 #pragma once
 
 #include <condition_variable>
@@ -30,6 +41,7 @@
 
 #include "common/Clock.h"
 #include "config/Config.h"
+#include "load/CircuitBreaker.h"
 #include "load/HourlyBudget.h"
 #include "load/PromptGenerator.h"
 #include "protocol/Dialect.h"
@@ -45,19 +57,23 @@ struct TargetStatus {
   std::string name;
   std::string model;
   std::string api;
-  LevelId level;              // level of the running stage (concurrency 0 when none)
-  bool running = false;       // a stage runs (or drains)
-  bool draining = false;      // stage over, waiting for in-flight requests
+  LevelId level;          // level of the running stage (concurrency 0 when none)
+  bool running = false;   // a stage runs (or drains)
+  bool draining = false;  // stage over, waiting for in-flight requests
   bool in_warmup = false;
-  bool idle = false;          // sweep schedule: between sweeps (or waiting for the start offset)
+  bool idle = false;  // sweep schedule: between sweeps (or waiting for the start offset)
   bool budget_exhausted = false;
   int64_t stage_elapsed_ns = 0;
   int64_t inflight = 0;
   int64_t requests_done = 0;
-  int64_t consecutive_failures = 0;
-  int64_t backoff_remaining_ns = 0;
-  int64_t inflight_limit_reached = 0;  // open loop: due requests that found the cap reached
-  std::string last_outcome;  // "" before the first result
+  int64_t consecutive_failures = 0;      // counted by the circuit breaker while closed
+  int64_t backoff_remaining_ns = 0;      // until a request may start (circuit open, Retry-After)
+  std::string circuit_state = "closed";  // "closed", "open" or "half_open"
+  bool circuit_open = false;             // open or half-open
+  int64_t circuit_opened = 0;            // times the circuit opened (re-opens included)
+  int64_t circuit_skipped = 0;           // open loop: arrivals not sent because it was open
+  int64_t inflight_limit_reached = 0;    // open loop: due requests that found the cap reached
+  std::string last_outcome;              // "" before the first result
 };
 
 // How the prober runs beyond the target's config: the daemon uses the defaults (forever);
@@ -67,6 +83,7 @@ struct ProberOptions {
   // > 0: a stage ends once this many requests have started after its warm-up (the stage
   // duration then only bounds it); 0: stages last load.stage_duration.
   int64_t measured_requests_per_stage = 0;
+  CircuitBreakerOptions breaker;  // when failures pause the target
 };
 
 // Start/Stop/Status are thread-safe. The sink, observer and clock must outlive the prober.
@@ -111,9 +128,13 @@ class TargetProber {
   bool CountLaunchLocked(const Stage& stage, MonoNanos now);
   bool QuotaReachedLocked() const;
   void RunDueTasks(std::unique_lock<std::mutex>& lock, const Stage& stage, MonoNanos now);
-  void Submit(const Stage& stage, MonoNanos t_intended);
-  void OnDone(const Stage& stage, RequestResult&& result);
-  int64_t BackoffNs(int64_t consecutive_failures, int64_t retry_after_ns);
+  // Takes a circuit-breaker permit for a request starting at `now` (logs a half-open turn).
+  CircuitBreaker::Permit AcquireLocked(MonoNanos now);
+  // A closed-loop slot the circuit breaker holds back: due again when a request may start, or
+  // parked until the half-open trial has ended.
+  void DeferSlotLocked(const Stage& stage, MonoNanos now);
+  void Submit(const Stage& stage, MonoNanos t_intended, CircuitBreaker::Permit permit);
+  void OnDone(const Stage& stage, CircuitBreaker::Permit permit, RequestResult&& result);
   MonoNanos NextArrival(MonoNanos after, double rate);
   std::vector<LevelId> Levels() const;
 
@@ -133,16 +154,17 @@ class TargetProber {
   bool stopping_ = false;
   bool accepting_ = false;
   bool idle_ = false;
-  bool finished_ = false;           // single pass done
-  int64_t measured_launched_ = 0;   // requests launched after the stage's warm-up
+  bool finished_ = false;          // single pass done
+  int64_t measured_launched_ = 0;  // requests launched after the stage's warm-up
   Stage stage_;
   int64_t inflight_ = 0;
   int64_t requests_done_ = 0;
-  int64_t consecutive_failures_ = 0;
-  MonoNanos backoff_until_ = 0;
+  CircuitBreaker breaker_;
+  int64_t parked_slots_ = 0;     // closed-loop slots of the stage waiting for the trial's result
+  int64_t circuit_skipped_ = 0;  // open-loop arrivals skipped while the circuit was open
   int64_t inflight_limit_reached_ = 0;
   std::string last_outcome_;
-  std::multimap<MonoNanos, Task> tasks_;  // by due time
+  std::multimap<MonoNanos, Task> tasks_;    // by due time
   std::deque<MonoNanos> waiting_arrivals_;  // open loop: due but over max_inflight (intended)
   HourlyBudget budget_;
   bool budget_logged_ = false;

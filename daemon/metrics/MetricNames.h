@@ -50,6 +50,25 @@ inline constexpr const char* kTokenMismatches = "llmprobe_token_count_mismatches
 inline constexpr const char* kTokenMismatchesHelp =
     "Successful requests whose server-reported output tokens differ from the count of "
     "token-bearing chunks.";
+inline constexpr const char* kLabelTokenSource = "source";  // chunk_usage|final_usage|chunk_count
+inline constexpr const char* kOutputTokenSource = "llmprobe_output_token_source";
+inline constexpr const char* kOutputTokenSourceHelp =
+    "Successful requests by the rung of the token accounting ladder that counted their output "
+    "tokens: chunk_usage (per-chunk usage), final_usage (the final usage chunk) or chunk_count "
+    "(token-bearing chunks, one token each).";
+inline constexpr const char* kOutputTruncated = "llmprobe_output_truncated";
+inline constexpr const char* kOutputTruncatedHelp =
+    "Successful requests that ended short of max_tokens (fewer output tokens, or a stop although "
+    "ignore_eos was asked): their TPOT comes from shorter answers than configured.";
+inline constexpr const char* kCachedPromptTokens = "llmprobe_cached_prompt_tokens";
+inline constexpr const char* kCachedPromptTokensHelp =
+    "Prompt tokens the server reported as served from its prefix cache (usage cached tokens), "
+    "where it reports them.";
+// Per target (labels target, model); absent for a target with prompts_file.
+inline constexpr const char* kPromptTokensTarget = "llmprobe_prompt_tokens_target";
+inline constexpr const char* kPromptTokensTargetHelp =
+    "Configured synthetic prompt length in tokens (the mean of a length distribution); compare "
+    "with rate(llmprobe_input_tokens_total) / rate(llmprobe_requests_total).";
 
 inline constexpr const char* kGoodRequests = "llmprobe_good_requests";
 inline constexpr const char* kGoodRequestsHelp =
@@ -96,6 +115,18 @@ inline constexpr const char* kScheduleIdle = "llmprobe_schedule_idle";
 inline constexpr const char* kInflightLimitReached = "llmprobe_inflight_limit_reached";
 inline constexpr const char* kBackoff = "llmprobe_backoff_seconds";
 inline constexpr const char* kCircuitOpen = "llmprobe_circuit_open";
+inline constexpr const char* kCircuitOpenHelp =
+    "1 while the target's circuit breaker is open or half-open (one trial request), 0 when "
+    "closed.";
+inline constexpr const char* kBackoffHelp =
+    "Time until the target may be sent a request again: the rest of the open circuit's period "
+    "or of a server's Retry-After (0 when requests may start).";
+inline constexpr const char* kCircuitOpened = "llmprobe_circuit_opened";  // + _total
+inline constexpr const char* kCircuitOpenedHelp =
+    "Times the target's circuit breaker opened (consecutive failures, or a failed trial).";
+inline constexpr const char* kCircuitSkipped = "llmprobe_circuit_skipped_requests";  // + _total
+inline constexpr const char* kCircuitSkippedHelp =
+    "Open loop: requests due while the target's circuit was open, not sent.";
 
 // Self metrics.
 inline constexpr const char* kBuildInfo = "llmprobe_build_info";

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <mutex>
+#include <string>
 
 #include "metrics/MetricNames.h"
 #include "stats/RollingStats.h"  // SloKindName
@@ -28,8 +30,27 @@ prometheus::Family<prometheus::Gauge>& Gauge(prometheus::Registry& r, const char
 // Open-loop start delays: from 100 us (scheduler jitter) to minutes (overload).
 const std::vector<double>& StartDelayBuckets() {
   static const std::vector<double> b = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                        0.25,   0.5,    1,     2.5,   5,    10,    30,    60};
+                                        0.25,   0.5,    1,     2.5,   5,    10,    30,   60};
   return b;
+}
+
+// Indexed by the enum's value (LevelSeries::token_source).
+constexpr TokenSource kTokenSources[] = {TokenSource::kChunkUsage, TokenSource::kFinalUsage,
+                                         TokenSource::kChunkCount};
+static_assert(static_cast<int>(TokenSource::kChunkUsage) == 0 &&
+              static_cast<int>(TokenSource::kFinalUsage) == 1 &&
+              static_cast<int>(TokenSource::kChunkCount) == 2);
+
+// A successful answer shorter than asked for. A stop although ignore_eos was sent means the
+// server ignored the flag. Counted by chunks (no usage), a coalescing server undercounts, so a
+// `length` finish there is taken at its word.
+bool EndedShort(const RequestResult& r, int max_tokens, bool ignore_eos) {
+  if (max_tokens <= 0) return false;
+  if (ignore_eos && r.finish == FinishReason::kStop) return true;
+  if (r.output_source == TokenSource::kChunkCount && r.finish == FinishReason::kLength) {
+    return false;
+  }
+  return r.output_tokens < max_tokens;
 }
 
 }  // namespace
@@ -47,8 +68,11 @@ struct ProbeMetrics::LevelSeries {
   prometheus::Counter* output_tokens;
   prometheus::Counter* input_tokens;
   prometheus::Counter* mismatches;
+  prometheus::Counter* token_source[3];  // by kTokenSources
+  prometheus::Counter* truncated;
+  prometheus::Counter* cached_prompt_tokens;
   prometheus::Counter* good;
-  prometheus::Counter* slo_ttft;      // null when the target has no such threshold
+  prometheus::Counter* slo_ttft;  // null when the target has no such threshold
   prometheus::Counter* slo_tpot;
   prometheus::Counter* slo_duration;
   std::map<int, prometheus::Counter*> by_outcome;  // guarded by mu_ (created on first use)
@@ -69,6 +93,12 @@ ProbeMetrics::ProbeMetrics(prometheus::Registry& registry, const std::string& cu
       output_tokens_(Count(registry, metric::kOutputTokens, metric::kOutputTokensHelp)),
       input_tokens_(Count(registry, metric::kInputTokens, metric::kInputTokensHelp)),
       mismatches_(Count(registry, metric::kTokenMismatches, metric::kTokenMismatchesHelp)),
+      token_source_(Count(registry, metric::kOutputTokenSource, metric::kOutputTokenSourceHelp)),
+      truncated_(Count(registry, metric::kOutputTruncated, metric::kOutputTruncatedHelp)),
+      cached_prompt_tokens_(
+          Count(registry, metric::kCachedPromptTokens, metric::kCachedPromptTokensHelp)),
+      prompt_tokens_target_(
+          Gauge(registry, metric::kPromptTokensTarget, metric::kPromptTokensTargetHelp)),
       good_(Count(registry, metric::kGoodRequests, metric::kGoodRequestsHelp)),
       slo_good_(Count(registry, metric::kSloGoodRequests, metric::kSloGoodRequestsHelp)),
       cost_(Count(registry, metric::kEstimatedCost,
@@ -103,14 +133,20 @@ void ProbeMetrics::AddTarget(const TargetConfig& target) {
                                      {slo.time_to_first_token_ns});
   info.tpot_buckets = WithThresholds(target.buckets.time_per_output_token, DefaultTpotBuckets(),
                                      {slo.time_per_output_token_ns});
-  info.duration_buckets = WithThresholds(target.buckets.request_duration,
-                                         DefaultRequestDurationBuckets(),
-                                         {slo.request_duration_ns});
+  info.duration_buckets = WithThresholds(
+      target.buckets.request_duration, DefaultRequestDurationBuckets(), {slo.request_duration_ns});
   info.slo = slo;
   info.prices = target.budget;
+  info.max_tokens = target.workload.max_tokens;
+  info.ignore_eos = target.workload.ignore_eos;
+  if (target.workload.prompts.empty()) {
+    info.prompt_tokens_target = &prompt_tokens_target_.Add(
+        {{metric::kLabelModel, target.model}, {metric::kLabelTarget, target.name}});
+    info.prompt_tokens_target->Set(target.workload.prompt_tokens);
+  }
   if (target.budget.priced()) {
-    info.cost = &cost_.Add({{metric::kLabelModel, target.model},
-                            {metric::kLabelTarget, target.name}});
+    info.cost =
+        &cost_.Add({{metric::kLabelModel, target.model}, {metric::kLabelTarget, target.name}});
   }
   const std::pair<SloKind, int64_t> latency[] = {
       {SloKind::kTimeToFirstToken, slo.time_to_first_token_ns},
@@ -153,25 +189,38 @@ void ProbeMetrics::RemoveTarget(const std::string& target) {
       continue;
     }
     LevelSeries& s = *it->second;
-    for (auto [family, metric] : {std::pair{&ttft_, s.ttft}, {&ttfc_, s.ttfc}, {&ttfb_, s.ttfb},
-                                  {&tpot_, s.tpot}, {&itl_, s.itl}, {&duration_, s.duration},
+    for (auto [family, metric] : {std::pair{&ttft_, s.ttft},
+                                  {&ttfc_, s.ttfc},
+                                  {&ttfb_, s.ttfb},
+                                  {&tpot_, s.tpot},
+                                  {&itl_, s.itl},
+                                  {&duration_, s.duration},
                                   {&start_delay_, s.start_delay},
                                   {&scheduled_ttft_, s.scheduled_ttft},
                                   {&scheduled_duration_, s.scheduled_duration}}) {
       if (metric != nullptr) family->Remove(metric);
     }
-    for (auto [family, metric] :
-         {std::pair{&output_tokens_, s.output_tokens}, {&input_tokens_, s.input_tokens},
-          {&mismatches_, s.mismatches}, {&good_, s.good}, {&slo_good_, s.slo_ttft},
-          {&slo_good_, s.slo_tpot}, {&slo_good_, s.slo_duration}}) {
+    for (auto [family, metric] : {std::pair{&output_tokens_, s.output_tokens},
+                                  {&input_tokens_, s.input_tokens},
+                                  {&mismatches_, s.mismatches},
+                                  {&truncated_, s.truncated},
+                                  {&cached_prompt_tokens_, s.cached_prompt_tokens},
+                                  {&good_, s.good},
+                                  {&slo_good_, s.slo_ttft},
+                                  {&slo_good_, s.slo_tpot},
+                                  {&slo_good_, s.slo_duration}}) {
       if (metric != nullptr) family->Remove(metric);
     }
+    for (prometheus::Counter* counter : s.token_source) token_source_.Remove(counter);
     for (auto& [outcome, counter] : s.by_outcome) requests_.Remove(counter);
     it = series_.erase(it);
   }
   auto info = targets_.find(target);
   if (info == targets_.end()) return;
   if (info->second.cost != nullptr) cost_.Remove(info->second.cost);
+  if (info->second.prompt_tokens_target != nullptr) {
+    prompt_tokens_target_.Remove(info->second.prompt_tokens_target);
+  }
   for (SloKind kind : {SloKind::kTimeToFirstToken, SloKind::kTimePerOutputToken,
                        SloKind::kRequestDuration, SloKind::kErrorRatio}) {
     const prometheus::Labels l{{metric::kLabelSlo, std::string(SloKindName(kind))},
@@ -182,8 +231,8 @@ void ProbeMetrics::RemoveTarget(const std::string& target) {
   targets_.erase(info);
 }
 
-ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target,
-                                                const std::string& model, const LevelId& level) {
+ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target, const std::string& model,
+                                                const LevelId& level) {
   auto key = std::make_tuple(target, model, level);
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
@@ -224,6 +273,13 @@ ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target,
   s->output_tokens = &output_tokens_.Add(labels);
   s->input_tokens = &input_tokens_.Add(labels);
   s->mismatches = &mismatches_.Add(labels);
+  for (size_t i = 0; i < std::size(kTokenSources); ++i) {
+    prometheus::Labels l = labels;
+    l[metric::kLabelTokenSource] = std::string(TokenSourceName(kTokenSources[i]));
+    s->token_source[i] = &token_source_.Add(l);
+  }
+  s->truncated = &truncated_.Add(labels);
+  s->cached_prompt_tokens = &cached_prompt_tokens_.Add(labels);
   s->good = &good_.Add(labels);
   s->slo_ttft = slo_counter(SloKind::kTimeToFirstToken, info.slo.time_to_first_token_ns);
   s->slo_tpot = slo_counter(SloKind::kTimePerOutputToken, info.slo.time_per_output_token_ns);
@@ -294,8 +350,13 @@ void ProbeMetrics::Record(const SeriesKey& key, const RequestResult& r) {
   if (s.start_delay != nullptr && t.t_start >= 0 && t.t_intended >= 0) {
     s.start_delay->Observe(NanosToSeconds(std::max<int64_t>(0, t.t_start - t.t_intended)));
   }
+  if (r.cached_tokens > 0) s.cached_prompt_tokens->Increment(static_cast<double>(r.cached_tokens));
   if (r.outcome != Outcome::kSuccess) return;
   if (r.token_count_mismatch) s.mismatches->Increment();
+  s.token_source[static_cast<size_t>(r.output_source)]->Increment();
+  if (info != nullptr && EndedShort(r, info->max_tokens, info->ignore_eos)) {
+    s.truncated->Increment();
+  }
   if (r.warmup) return;  // warm-up is counted above but kept out of latency histograms
   if (auto v = t.TimeToFirstTokenNs()) s.ttft->Observe(NanosToSeconds(*v));
   if (auto v = t.TimeToFirstContentNs()) s.ttfc->Observe(NanosToSeconds(*v));

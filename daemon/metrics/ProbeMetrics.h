@@ -1,7 +1,10 @@
 // The Prometheus side of request results: cumulative histograms and counters per target, model
 // and level (`concurrency` or `rate` label), registered in a prometheus-cpp Registry; SLO
-// counters and per-target SLO and price gauges. Implements ResultSink. Record() is thread-safe;
-// after a level's series exist it only takes a shared lock for the lookup.
+// counters and per-target SLO, price and prompt-length gauges. Token accounting per level:
+// which ladder rung counted each successful request (`source` label), mismatches between the
+// rungs, answers that ended short of max_tokens, and prompt tokens served from the server's
+// cache. Implements ResultSink. Record() is thread-safe; after a level's series exist it only
+// takes a shared lock for the lookup.
 #pragma once
 
 #include <map>
@@ -51,6 +54,9 @@ class ProbeMetrics final : public ResultSink {
     SloConfig slo;
     BudgetConfig prices;
     prometheus::Counter* cost = nullptr;
+    int max_tokens = 0;  // 0 = unknown (no AddTarget): nothing counts as ended short
+    bool ignore_eos = false;
+    prometheus::Gauge* prompt_tokens_target = nullptr;  // null with prompts_file
   };
 
   LevelSeries& Series(const std::string& target, const std::string& model, const LevelId& level);
@@ -72,13 +78,17 @@ class ProbeMetrics final : public ResultSink {
   prometheus::Family<prometheus::Counter>& output_tokens_;
   prometheus::Family<prometheus::Counter>& input_tokens_;
   prometheus::Family<prometheus::Counter>& mismatches_;
+  prometheus::Family<prometheus::Counter>& token_source_;
+  prometheus::Family<prometheus::Counter>& truncated_;
+  prometheus::Family<prometheus::Counter>& cached_prompt_tokens_;
+  prometheus::Family<prometheus::Gauge>& prompt_tokens_target_;
   prometheus::Family<prometheus::Counter>& good_;
   prometheus::Family<prometheus::Counter>& slo_good_;
   prometheus::Family<prometheus::Counter>& cost_;
   prometheus::Family<prometheus::Gauge>& slo_threshold_;
   prometheus::Family<prometheus::Gauge>& slo_objective_;
 
-  std::shared_mutex mu_;  // guards the maps below and LevelSeries::by_outcome
+  std::shared_mutex mu_;                       // guards the maps below and LevelSeries::by_outcome
   std::map<std::string, TargetInfo> targets_;  // by target name
   std::map<std::tuple<std::string, std::string, LevelId>, std::unique_ptr<LevelSeries>> series_;
 };

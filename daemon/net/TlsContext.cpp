@@ -33,7 +33,20 @@ Result<std::shared_ptr<TlsContext>> TlsContext::Create(const TlsConfig& config) 
     SSL_CTX_free(ctx);
     return Status::Error(what + ": " + TakeOpenSslErrors());
   };
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // min_version uses prometheus/common's names; unset = TLS 1.2 (what Debian's OpenSSL
+  // configuration enforces anyway).
+  int min_version = TLS1_2_VERSION;
+  if (config.min_version == "TLS13") {
+    min_version = TLS1_3_VERSION;
+  } else if (config.min_version == "TLS11") {
+    min_version = TLS1_1_VERSION;
+  } else if (config.min_version == "TLS10") {
+    min_version = TLS1_VERSION;
+  } else if (!config.min_version.empty() && config.min_version != "TLS12") {
+    SSL_CTX_free(ctx);
+    return Status::Error("min_version: unknown TLS version \"" + config.min_version + "\"");
+  }
+  SSL_CTX_set_min_proto_version(ctx, min_version);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
   // Many servers end a connection without close_notify; that is an EOF, not a record error.

@@ -1,7 +1,8 @@
 // Client-side TLS settings of one endpoint as an OpenSSL SSL_CTX: peer verification (on unless
 // insecure_skip_verify) against a CA file or the system store, an optional client certificate,
-// TLS 1.2 or newer, and per-connection SNI + host name verification (server_name overrides the
-// URL host). Sessions are resumed across connections of the context.
+// and per-connection SNI + host name verification (server_name overrides the
+// URL host), min_version (TLS 1.2 when unset). Sessions are resumed across connections of the
+// context.
 //
 // Thread-safe after creation (OpenSSL contexts may be shared by threads); NewSsl() objects
 // belong to the caller.

@@ -1,6 +1,7 @@
 #include "protocol/AnthropicDialect.h"
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <utility>
 
 #include "protocol/AnthropicEncoding.h"
@@ -15,7 +16,10 @@ HttpRequestSpec AnthropicDialect::BuildRequest(const RequestInputs& in) const {
   nlohmann::ordered_json body;
   body["model"] = in.target->model;
   body["max_tokens"] = in.target->workload.max_tokens;
-  body["messages"] = nlohmann::ordered_json::array({{{"role", "user"}, {"content", in.prompt}}});
+  std::string system;
+  nlohmann::ordered_json messages = MessagesJson(in, &system);
+  if (!system.empty()) body["system"] = system;
+  body["messages"] = std::move(messages);
   body["stream"] = true;
   spec.body = SerializeBody(std::move(body), in.target->workload);
   return spec;

@@ -31,6 +31,10 @@ struct RequestInputs {
   // The target's secret, sent as the dialect expects or as auth.header says (Authorization:
   // Bearer, x-api-key, api-key); empty = no auth header.
   std::string bearer_token;
+  // A workload.prompts_file conversation (nonce already in the first content). Non-empty: the
+  // chat dialects send these messages instead of one user message holding `prompt` (which then
+  // holds their contents joined by blank lines, for the dialects without messages).
+  std::vector<ChatMessage> messages = {};
 };
 
 // Why decoding failed. The request then ends with outcome `protocol_error`.

@@ -13,7 +13,7 @@ HttpRequestSpec OllamaDialect::BuildRequest(const RequestInputs& in) const {
   HttpRequestSpec spec = StartRequest(in, "application/x-ndjson", AuthHeader::kBearer);
   nlohmann::ordered_json body;
   body["model"] = in.target->model;
-  body["messages"] = nlohmann::ordered_json::array({{{"role", "user"}, {"content", in.prompt}}});
+  body["messages"] = MessagesJson(in);
   body["stream"] = true;
   body["options"] = {{"num_predict", in.target->workload.max_tokens}};
   spec.body = SerializeBody(std::move(body), in.target->workload);

@@ -18,7 +18,7 @@ HttpRequestSpec OpenAiDialect::BuildRequest(const RequestInputs& in) const {
   nlohmann::ordered_json body;
   body["model"] = in.target->model;
   if (api_ == ApiKind::kOpenAiChat) {
-    body["messages"] = nlohmann::ordered_json::array({{{"role", "user"}, {"content", in.prompt}}});
+    body["messages"] = MessagesJson(in);
   } else {
     body["prompt"] = in.prompt;
   }

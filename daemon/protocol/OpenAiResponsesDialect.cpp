@@ -14,7 +14,12 @@ HttpRequestSpec OpenAiResponsesDialect::BuildRequest(const RequestInputs& in) co
   HttpRequestSpec spec = StartRequest(in, "text/event-stream", AuthHeader::kBearer);
   nlohmann::ordered_json body;
   body["model"] = in.target->model;
-  body["input"] = in.prompt;
+  // A conversation goes as the input item list ({"role", "content"} items), a prompt as text.
+  if (in.messages.empty()) {
+    body["input"] = in.prompt;
+  } else {
+    body["input"] = MessagesJson(in);
+  }
   body["stream"] = true;
   body["store"] = false;
   body["max_output_tokens"] = workload.max_tokens;

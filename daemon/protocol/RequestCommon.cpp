@@ -59,6 +59,22 @@ HttpRequestSpec StartRequest(
   return spec;
 }
 
+nlohmann::ordered_json MessagesJson(const RequestInputs& in, std::string* system_out) {
+  if (in.messages.empty()) {
+    return nlohmann::ordered_json::array({{{"role", "user"}, {"content", in.prompt}}});
+  }
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  for (const ChatMessage& m : in.messages) {
+    if (system_out != nullptr && m.role == "system") {
+      if (!system_out->empty()) *system_out += "\n\n";
+      *system_out += m.content;
+      continue;
+    }
+    messages.push_back({{"role", m.role}, {"content", m.content}});
+  }
+  return messages;
+}
+
 std::string SerializeBody(nlohmann::ordered_json body, const WorkloadConfig& workload) {
   if (!workload.extra_body.empty()) {
     // Parsed per request: the loader validated it, and a body is built once per request anyway.

@@ -34,6 +34,12 @@ HttpRequestSpec StartRequest(
     const RequestInputs& in, std::string_view accept, AuthHeader dialect_default,
     std::initializer_list<std::pair<std::string_view, std::string_view>> dialect_headers = {});
 
+// The conversation as a JSON messages array ([{"role", "content"}, ...]): in.messages, or one
+// user message holding in.prompt. With `system_out` set, system messages are left out and
+// their contents joined (blank lines between) into *system_out (Anthropic's top-level
+// "system"); else they stay in the array.
+nlohmann::ordered_json MessagesJson(const RequestInputs& in, std::string* system_out = nullptr);
+
 // Applies workload.extra_body to `body` as an RFC 7386 merge patch (skipped when it is empty or
 // not a JSON object) and serializes it compactly. Invalid UTF-8 in strings is replaced with
 // U+FFFD rather than failing.

@@ -424,4 +424,11 @@ std::unique_ptr<Transport> MakeEpollTransport(const Endpoint& endpoint, const Cl
   return std::make_unique<EpollTransport>(endpoint, clock, std::move(options));
 }
 
+std::unique_ptr<Transport> MakeEpollTransport(const Endpoint& endpoint, const Clock& clock,
+                                              std::shared_ptr<net::EpollEngine> engine) {
+  EpollTransportOptions options;
+  options.engine = std::move(engine);
+  return MakeEpollTransport(endpoint, clock, std::move(options));
+}
+
 }  // namespace llmprobe

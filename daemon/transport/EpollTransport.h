@@ -38,5 +38,8 @@ struct EpollTransportOptions {
 // configuration that cannot be loaded (missing CA file, ...) fails every request with kTls.
 std::unique_ptr<Transport> MakeEpollTransport(const Endpoint& endpoint, const Clock& clock,
                                               EpollTransportOptions options = {});
+// The same with default options on `engine`.
+std::unique_ptr<Transport> MakeEpollTransport(const Endpoint& endpoint, const Clock& clock,
+                                              std::shared_ptr<net::EpollEngine> engine);
 
 }  // namespace llmprobe

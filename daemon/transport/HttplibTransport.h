@@ -1,7 +1,11 @@
 // A Transport built on cpp-httplib with one thread per in-flight stream: each worker thread owns
 // one keep-alive connection (TCP_NODELAY, TLS verification on unless insecure_skip_verify).
-// Accurate to roughly a thousand concurrent streams on two cores; the event-driven transport is
-// the one for more. Deadlines are enforced by a watchdog thread that aborts the connection.
+// Accurate to roughly a thousand concurrent streams on two cores. Deadlines are enforced by a
+// watchdog thread that aborts the connection.
+//
+// Not the daemon's transport any more (that is EpollTransport). Kept as an independent
+// reference implementation: tests run both against the same server and compare the timings
+// (tests/integration/epoll_transport_test.cpp), so a timing bug in one shows as a disagreement.
 #pragma once
 
 #include <memory>

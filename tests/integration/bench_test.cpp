@@ -46,7 +46,7 @@ void CheckWithin(const char* what, int level, double measured, double predicted)
 
 }  // namespace
 
-TEST_CASE("bench: levels match the batching model; the recommendation follows the budget") {
+TEST_CASE("bench: levels match the batching model, the recommendation follows the budget") {
   const MockOptions mo = BatchingMock();
   MockServer mock(mo);
   REQUIRE(mock.Start("127.0.0.1", 0).ok());
@@ -55,9 +55,10 @@ TEST_CASE("bench: levels match the batching model; the recommendation follows th
                     svg = dir.path() + "/r.svg", html = dir.path() + "/r.html";
   std::string out;
   // Budget 300 ms p99: concurrency 4 (e2e 247 ms) fits, 16 (427 ms) does not.
-  const int rc = RunShell(Bench(mock.port(), "--concurrency 1,4,16,64 --duration 3s --warmup 2s "
-                                             "--latency-budget 300ms --json " + json + " --csv " +
-                                             csv + " --plot " + svg + " --html " + html),
+  const int rc = RunShell(Bench(mock.port(),
+                                "--concurrency 1,4,16,64 --duration 3s --warmup 2s "
+                                "--latency-budget 300ms --json " +
+                                    json + " --csv " + csv + " --plot " + svg + " --html " + html),
                           &out);
   std::printf("%s\n", out.c_str());
   CHECK(rc == 0);
@@ -74,23 +75,23 @@ TEST_CASE("bench: levels match the batching model; the recommendation follows th
                 p.throughput_tokens_per_second);
     CheckWithin("TTFT p50 (s)", c, level["ttft_seconds"]["p50"].get<double>(), p.ttft_seconds);
     CheckWithin("TPOT p50 (s)", c, level["tpot_seconds"]["p50"].get<double>(), p.tpot_seconds);
-    CheckWithin("latency p50 (s)", c, level["latency_seconds"]["p50"].get<double>(),
-                p.e2e_seconds);
+    CheckWithin("latency p50 (s)", c, level["latency_seconds"]["p50"].get<double>(), p.e2e_seconds);
   }
   CHECK(report["recommendation"]["recommended_level"]["concurrency"].get<int>() == 4);
   CHECK(report["recommendation"]["compared_level"]["concurrency"].get<int>() == 16);
 
   // The report files: JSON against its schema, CSV rows, well-formed SVG and HTML.
-  CHECK(RunShell("/usr/bin/python3 -m jsonschema -i " + json + " " LLMPROBE_SOURCE_DIR
-                 "/docs/bench-report.schema.json",
+  CHECK(RunShell("/usr/bin/python3 -m jsonschema -i " + json +
+                     " " LLMPROBE_SOURCE_DIR "/docs/bench-report.schema.json",
                  &out) == 0);
   CHECK(RunShell("xmllint --noout " + svg, &out) == 0);
   CHECK(RunShell("test $(wc -l < " + csv + ") -eq 5", &out) == 0);
   CHECK(ReadFile(html).find("<svg") != std::string::npos);
 
   // Budget 500 ms p99 on a shorter run: concurrency 16 (427 ms) now fits, 64 does not.
-  CHECK(RunShell(Bench(mock.port(), "--concurrency 4,16,64 --requests 48 --warmup 2s "
-                                    "--latency-budget 500ms"),
+  CHECK(RunShell(Bench(mock.port(),
+                       "--concurrency 4,16,64 --requests 48 --warmup 2s "
+                       "--latency-budget 500ms"),
                  &out) == 0);
   CHECK_MESSAGE(out.find("Recommended: concurrency 16 ") != std::string::npos, out);
   mock.Stop();
@@ -103,11 +104,13 @@ TEST_CASE("bench: exit codes (3 when no level meets the budget, 2 for unusable i
   MockServer mock(mo);
   REQUIRE(mock.Start("127.0.0.1", 0).ok());
   std::string out;
-  CHECK(RunShell(Bench(mock.port(), "--concurrency 1 --requests 3 --warmup 0s "
-                                    "--latency-budget 20ms"),
+  CHECK(RunShell(Bench(mock.port(),
+                       "--concurrency 1 --requests 3 --warmup 0s "
+                       "--latency-budget 20ms"),
                  &out) == 3);
-  CHECK(RunShell(Bench(mock.port(), "--concurrency 1 --requests 3 --warmup 0s "
-                                    "--slo ttft=1s,tpot=1s"),
+  CHECK(RunShell(Bench(mock.port(),
+                       "--concurrency 1 --requests 3 --warmup 0s "
+                       "--slo ttft=1s,tpot=1s"),
                  &out) == 0);
   CHECK(RunShell(Bench(mock.port(), "--concurrency 0"), &out) == 2);
   CHECK(RunShell(Bench(mock.port(), "--slo speed=fast"), &out) == 2);

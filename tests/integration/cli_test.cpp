@@ -23,8 +23,8 @@ TEST_CASE("cli: --version and --help describe the commands and flags") {
     CHECK_MESSAGE(out.find(cmd) != std::string::npos, cmd);
   }
   CHECK(RunShell(LlmprobeBinary() + " run --help", &out) == 0);
-  for (const char* flag :
-       {"--config.file", "--web.listen-address", "--log.level", "--log.format", "--shutdown.grace"}) {
+  for (const char* flag : {"--config.file", "--web.listen-address", "--log.level", "--log.format",
+                           "--shutdown.grace"}) {
     CHECK_MESSAGE(out.find(flag) != std::string::npos, flag);
   }
   CHECK(RunShell(LlmprobeBinary() + " mock --help", &out) == 0);
@@ -60,10 +60,10 @@ TEST_CASE("cli: run serves /metrics, logs JSON, and exits 0 on SIGTERM within th
                     "/v1\n    model: mock-model\n    workload: {max_tokens: 400}\n"
                     "    load: {concurrency: [3], stage_duration: 1m, warmup: 0s}\n");
   const int port = rawhttp::FreePort();
-  ChildProcess proc({LlmprobeBinary(), "run", "--config.file", config, "--web.listen-address",
-                     "127.0.0.1:" + std::to_string(port), "--log.format", "json",
-                     "--shutdown.grace", "500ms"},
-                    dir.path() + "/log.txt");
+  ChildProcess proc(
+      {LlmprobeBinary(), "run", "--config.file", config, "--web.listen-address",
+       "127.0.0.1:" + std::to_string(port), "--log.format", "json", "--shutdown.grace", "500ms"},
+      dir.path() + "/log.txt");
   REQUIRE(WaitForHttp(port, "/-/ready", 10000));
   std::string metrics;
   for (int i = 0; i < 100; ++i) {  // the first requests take ~50 ms + 399 * 10 ms
@@ -82,13 +82,13 @@ TEST_CASE("cli: run serves /metrics, logs JSON, and exits 0 on SIGTERM within th
   mock.Stop();
 }
 
-TEST_CASE("cli: demo runs the mock and the daemon; /metrics shows the demo targets") {
+TEST_CASE("cli: demo runs the mock and the daemon, /metrics shows the demo targets") {
   TempDir dir;
   const int port = rawhttp::FreePort();
-  ChildProcess proc({LlmprobeBinary(), "demo", "--web.listen-address",
-                     "127.0.0.1:" + std::to_string(port), "--mock.ttft", "20ms", "--mock.tpot",
-                     "2ms"},
-                    dir.path() + "/log.txt");
+  ChildProcess proc(
+      {LlmprobeBinary(), "demo", "--web.listen-address", "127.0.0.1:" + std::to_string(port),
+       "--mock.ttft", "20ms", "--mock.tpot", "2ms"},
+      dir.path() + "/log.txt");
   REQUIRE(WaitForHttp(port, "/-/ready", 10000));
   std::string metrics;
   bool seen = false;

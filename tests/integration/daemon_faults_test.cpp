@@ -32,7 +32,7 @@ std::string Target(const std::string& name, int port) {
 
 }  // namespace
 
-TEST_CASE("refused and HTTP 500 targets are counted by outcome; the healthy one keeps probing") {
+TEST_CASE("refused and HTTP 500 targets are counted by outcome, the healthy one keeps probing") {
   MockOptions mo;
   mo.ttft_ns = 20 * kNanosPerMilli;
   mo.tpot_ns = 5 * kNanosPerMilli;
@@ -49,8 +49,7 @@ TEST_CASE("refused and HTTP 500 targets are counted by outcome; the healthy one 
   const int refused_port = rawhttp::FreePort();  // nothing listens there
 
   auto cfg = LoadConfigString("targets:\n" + Target("healthy", mock.port()) +
-                                  Target("refused", refused_port) +
-                                  Target("broken", failing_port),
+                                  Target("refused", refused_port) + Target("broken", failing_port),
                               "faults.yaml");
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().message());
   RecordingSink sink;
@@ -64,8 +63,10 @@ TEST_CASE("refused and HTTP 500 targets are counted by outcome; the healthy one 
   std::string metrics;
   REQUIRE(HttpGet(daemon.web_port(), "/metrics", &metrics) == 200);
   auto series = [&](const std::string& target, const std::string& outcome) {
-    return ScrapeValue(metrics, "llmprobe_requests_total{concurrency=\"2\",model=\"mock-model\","
-                                "outcome=\"" + outcome + "\",target=\"" + target + "\"}");
+    return ScrapeValue(metrics,
+                       "llmprobe_requests_total{concurrency=\"2\",model=\"mock-model\","
+                       "outcome=\"" +
+                           outcome + "\",target=\"" + target + "\"}");
   };
   CHECK(series("healthy", "success") >= 20);  // 2 slots, ~35 ms per request
   CHECK(series("refused", "connect_refused") >= 2);
@@ -95,9 +96,9 @@ TEST_CASE("refused and HTTP 500 targets are counted by outcome; the healthy one 
   daemon.Stop();
   for (const auto& e : sink.Take()) {
     if (e.target == "healthy") {
-      CHECK_MESSAGE((e.result.outcome == Outcome::kSuccess ||
-                     e.result.outcome == Outcome::kCanceled),
-                    OutcomeName(e.result.outcome));
+      CHECK_MESSAGE(
+          (e.result.outcome == Outcome::kSuccess || e.result.outcome == Outcome::kCanceled),
+          OutcomeName(e.result.outcome));
     }
   }
   failing.stop();

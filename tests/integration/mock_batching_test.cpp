@@ -451,7 +451,7 @@ TEST_CASE("mock batching: POST /mock/config changes the timing of new requests o
   CHECK(json::parse(got.value().body) == json::parse(set.value().body));
 }
 
-TEST_CASE("mock batching: a request queued behind max_batch waits; non-streamed ones too") {
+TEST_CASE("mock batching: a request queued behind max_batch waits, non-streamed ones too") {
   MockOptions options;
   options.ttft_ns = 20 * kMs;
   options.tpot_ns = 10 * kMs;

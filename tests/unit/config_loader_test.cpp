@@ -46,7 +46,8 @@ TEST_CASE("config: each bad_*.yaml fixture fails with its exact message") {
        "8:7: targets[0].workload.promt_tokens: unknown key \"promt_tokens\" (did you mean "
        "\"prompt_tokens\"?)"},
       {"bad_wrong_type.yaml",
-       "8:22: targets[0].workload.prompt_tokens: expected an integer, got \"abc\""},
+       "8:22: targets[0].workload.prompt_tokens: expected an integer or a mapping (distribution: "
+       "fixed, uniform or normal), got \"abc\""},
       {"bad_missing_required.yaml", "3:5: targets[0]: missing required key \"model\""},
       {"bad_empty_levels.yaml",
        "8:20: targets[0].load.concurrency: must list at least one concurrency level"},
@@ -59,7 +60,50 @@ TEST_CASE("config: each bad_*.yaml fixture fails with its exact message") {
        "auth.bearer_token_file or auth.bearer_token_env"},
       {"bad_bad_api.yaml",
        "4:10: targets[0].api: invalid value \"openai\" (expected one of: openai-chat, "
-       "openai-completions)"},
+       "openai-completions, openai-responses, anthropic-messages, tgi, ollama)"},
+      {"bad_auth_header.yaml",
+       "9:15: targets[0].auth.header: invalid value \"authorization\" (expected one of: default, "
+       "bearer, api-key, x-api-key)"},
+      {"bad_auth_header_without_secret.yaml",
+       "8:7: targets[0].auth.header: has no effect without bearer_token_file or bearer_token_env"},
+      {"bad_base_url_tgi.yaml",
+       "5:10: targets[0].url: URL \"http://127.0.0.1:8080/v1\" is a base URL; api tgi needs the "
+       "full endpoint URL, e.g. http://host:8080/generate_stream"},
+      {"bad_min_tokens_over_max.yaml",
+       "9:19: targets[0].workload.min_tokens: must not exceed max_tokens (64), got 128"},
+      {"bad_min_tokens_dialect.yaml",
+       "8:7: targets[0].workload.min_tokens: only used with api openai-chat, openai-completions "
+       "or openai-responses (api is ollama)"},
+      {"bad_send_max_completion_tokens.yaml",
+       "8:7: targets[0].workload.send_max_completion_tokens: only used with api openai-chat (api "
+       "is openai-completions)"},
+      {"bad_extra_body.yaml",
+       "8:19: targets[0].workload.extra_body: expected a mapping, got string \"{\"top_k\": 5}\""},
+      {"bad_extra_body_stream.yaml",
+       "10:9: targets[0].workload.extra_body.stream: must not be set: llmprobe measures streamed "
+       "responses only"},
+      {"bad_prompt_distribution.yaml",
+       "8:37: targets[0].workload.prompt_tokens.distribution: invalid value \"poisson\" (expected "
+       "one of: fixed, uniform, normal)"},
+      {"bad_prompt_uniform_range.yaml",
+       "11:14: targets[0].workload.prompt_tokens.max: must be >= min (500), got 100"},
+      {"bad_prompt_normal_missing.yaml",
+       "9:9: targets[0].workload.prompt_tokens: missing required key \"stddev\" (distribution is "
+       "normal)"},
+      {"bad_prompt_key_of_other_distribution.yaml",
+       "8:35: targets[0].workload.prompt_tokens.max: only used with distribution uniform "
+       "(distribution is fixed, the default)"},
+      {"bad_shared_prefix.yaml",
+       "9:29: targets[0].workload.shared_prefix_tokens: must be less than the shortest prompt "
+       "(prompt_tokens.min 200), got 200"},
+      {"bad_prompts_file_missing.yaml",
+       "8:21: targets[0].workload.prompts_file: cannot read prompts file "
+       "\"{testdata}/no_such_prompts.jsonl\": No such file or directory"},
+      {"bad_prompts_with_prompt_tokens.yaml",
+       "9:7: targets[0].workload.prompt_tokens: not used with prompts_file (the file's prompts "
+       "are sent as they are)"},
+      {"bad_prompts_order_without_file.yaml",
+       "8:7: targets[0].workload.prompts_order: only used with prompts_file"},
       {"bad_both_secrets.yaml",
        "9:25: targets[0].auth.bearer_token_env: only one of bearer_token_file and "
        "bearer_token_env may be set"},
@@ -117,7 +161,11 @@ TEST_CASE("config: each bad_*.yaml fixture fails with its exact message") {
     CAPTURE(path);
     Result<Config> r = LoadConfigFile(path);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.status().message() == path + ":" + c.message);
+    std::string message = c.message;  // "{testdata}" stands for the directory
+    if (const size_t at = message.find("{testdata}"); at != std::string::npos) {
+      message.replace(at, 10, kTestdata);
+    }
+    CHECK(r.status().message() == path + ":" + message);
   }
 }
 
@@ -154,7 +202,24 @@ TEST_CASE("config: every bad_*.yaml fixture is covered by a test") {
                                           "bad_price_zero.yaml",
                                           "bad_price_currency.yaml",
                                           "bad_price_currency_mismatch.yaml",
-                                          "bad_multiple_errors.yaml"};
+                                          "bad_multiple_errors.yaml",
+                                          "bad_auth_header.yaml",
+                                          "bad_auth_header_without_secret.yaml",
+                                          "bad_base_url_tgi.yaml",
+                                          "bad_min_tokens_over_max.yaml",
+                                          "bad_min_tokens_dialect.yaml",
+                                          "bad_send_max_completion_tokens.yaml",
+                                          "bad_extra_body.yaml",
+                                          "bad_extra_body_stream.yaml",
+                                          "bad_prompt_distribution.yaml",
+                                          "bad_prompt_uniform_range.yaml",
+                                          "bad_prompt_normal_missing.yaml",
+                                          "bad_prompt_key_of_other_distribution.yaml",
+                                          "bad_shared_prefix.yaml",
+                                          "bad_prompts_file_missing.yaml",
+                                          "bad_prompts_file_lines.yaml",
+                                          "bad_prompts_with_prompt_tokens.yaml",
+                                          "bad_prompts_order_without_file.yaml"};
   for (const auto& entry : std::filesystem::directory_iterator(kTestdata)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("bad_", 0) != 0 || entry.path().extension() != ".yaml") continue;
@@ -207,7 +272,7 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(c.global.web_listen_address == "0.0.0.0:9471");
   CHECK(c.global.log_level == "debug");
   CHECK(c.global.log_format == "json");
-  REQUIRE(c.targets.size() == 3);
+  REQUIRE(c.targets.size() == 4);
 
   const TargetConfig& t = c.targets[0];
   CHECK(t.name == "vllm-llama.8b_prod");
@@ -222,6 +287,7 @@ TEST_CASE("config: good_full.yaml sets every field") {
                                                         {"OpenAI-Organization", "org-123"}});
   CHECK(t.auth.bearer_token.file == "/run/secrets/vllm.token");
   CHECK(t.auth.bearer_token.env.empty());
+  CHECK(t.auth.header == AuthHeader::kBearer);
   CHECK(t.tls.ca_file == "/etc/llmprobe/ca.pem");
   CHECK(t.tls.cert_file == "/etc/llmprobe/client.pem");
   CHECK(t.tls.key_file == "/etc/llmprobe/client-key.pem");
@@ -232,10 +298,17 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(t.timeouts.first_token_ns == 90 * kNanosPerSecond);
   CHECK(t.timeouts.between_tokens_ns == 1500 * kNanosPerMilli);
   CHECK(t.timeouts.total_ns == 600 * kNanosPerSecond);
-  CHECK(t.workload.prompt_tokens == 512);
+  CHECK(t.workload.prompt_tokens == 512);  // the uniform range's middle
+  CHECK(t.workload.prompt_distribution == PromptLengthDistribution::kUniform);
+  CHECK(t.workload.prompt_tokens_min == 256);
+  CHECK(t.workload.prompt_tokens_max == 768);
+  CHECK(t.workload.shared_prefix_tokens == 128);
   CHECK(t.workload.max_tokens == 128);
+  CHECK(t.workload.min_tokens == 32);
   CHECK(t.workload.ignore_eos);
   CHECK_FALSE(t.workload.unique_prefix);
+  CHECK(t.workload.extra_body == R"({"top_k":20,"repetition_penalty":1.05,"stop":null,)"
+                                 R"("chat_template_kwargs":{"enable_thinking":false}})");
   CHECK(t.load.mode == LoadMode::kConcurrency);
   CHECK(t.load.concurrency == std::vector<int>{1, 4, 16, 64});
   CHECK(t.load.rate.empty());
@@ -278,7 +351,8 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(m.timeouts.connect_ns == defaults.timeouts.connect_ns);
   CHECK(m.timeouts.total_ns == defaults.timeouts.total_ns);
   CHECK(m.workload.prompt_tokens == defaults.workload.prompt_tokens);
-  CHECK(m.workload.unique_prefix == defaults.workload.unique_prefix);
+  CHECK(m.workload == defaults.workload);
+  CHECK(m.auth.header == AuthHeader::kDefault);
   CHECK(m.load.concurrency == defaults.load.concurrency);
   CHECK(m.load.stage_duration_ns == defaults.load.stage_duration_ns);
   CHECK(m.load.warmup_ns == defaults.load.warmup_ns);
@@ -310,6 +384,13 @@ TEST_CASE("config: good_full.yaml sets every field") {
   CHECK(o.budget.input_price_per_million == 0);
   CHECK(o.budget.output_price_per_million == 2);
   CHECK(o.budget.currency == "EUR");
+
+  // The fourth sends a file's prompts (resolved next to the config file).
+  const WorkloadConfig& f = c.targets[3].workload;
+  CHECK(f.prompts_file == kTestdata + "/good_prompts.jsonl");
+  CHECK(f.prompts.size() == 3);
+  CHECK(f.prompts_order == PromptsOrder::kRandom);
+  CHECK_FALSE(f.send_max_completion_tokens);
 }
 
 TEST_CASE("config: every example in config/ loads") {
@@ -399,7 +480,8 @@ TEST_CASE("config: minimal target gets the defaults") {
 TEST_CASE("config: type errors") {
   const auto at = [](const std::string& extra) { return ErrorsOf(Target(extra)); };
   CHECK(at("    workload:\n      prompt_tokens: \"128\"\n") ==
-        "t.yaml:7:22: targets[0].workload.prompt_tokens: expected an integer, got string \"128\"");
+        "t.yaml:7:22: targets[0].workload.prompt_tokens: expected an integer or a mapping "
+        "(distribution: fixed, uniform or normal), got string \"128\"");
   CHECK(at("    workload:\n      max_tokens: 1.5\n") ==
         "t.yaml:7:19: targets[0].workload.max_tokens: expected an integer, got \"1.5\"");
   CHECK(at("    workload:\n      max_tokens: 99999999999999999999\n") ==

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "net/HttpRequestEncoder.h"
+
 #include <string>
 #include <string_view>
 
@@ -129,7 +131,7 @@ TEST_CASE("bare LF line endings are accepted") {
   CHECK(out.body == "ok");
 }
 
-TEST_CASE("content-length body, split at every byte; keep-alive rules") {
+TEST_CASE("content-length body, split at every byte, keep-alive rules") {
   const Outcome out = CheckSplitInvariant(
       "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 11\r\nRetry-After: 3\r\n\r\n"
       "hello worldEXTRA");
@@ -180,7 +182,7 @@ TEST_CASE("EOF before the end of a framed response is an error") {
   CHECK(Parse({"HTTP/1.1 200"}, true).error == "connection closed inside the response head");
 }
 
-TEST_CASE("1xx interim responses are skipped; 204, 304 and HEAD have no body") {
+TEST_CASE("1xx interim responses are skipped, 204, 304 and HEAD have no body") {
   const Outcome out = CheckSplitInvariant(
       "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
@@ -270,6 +272,53 @@ TEST_CASE("Reset makes the parser ready for the next response on the connection"
   CHECK(parser.complete());
   CHECK(rec.log == "[200|content-length=1][201|content-length=1]");
   CHECK(rec.body == "ab");
+}
+
+// The request side of the same HTTP/1.1 client: what the response above answers.
+TEST_CASE("request encoder: Host, Content-Length and User-Agent unless given") {
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Content-Type", "application/json"}, {"Authorization", "Bearer x"}};
+  HttpRequestParts parts;
+  parts.method = "POST";
+  parts.target = "/v1/chat/completions";
+  const std::string host = HostHeaderValue("api.example.com", 443, true);
+  parts.host = host;
+  parts.headers = &headers;
+  parts.body = "{}";
+  parts.user_agent = "llmprobe/0.1.0";
+  auto out = EncodeHttpRequest(parts);
+  REQUIRE(out.ok());
+  CHECK(out.value() ==
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: api.example.com\r\n"
+        "Content-Type: application/json\r\nAuthorization: Bearer x\r\n"
+        "User-Agent: llmprobe/0.1.0\r\nContent-Length: 2\r\n\r\n{}");
+  const std::vector<std::pair<std::string, std::string>> own = {{"user-agent", "me"},
+                                                                {"Content-Length", "2"}};
+  parts.headers = &own;
+  CHECK(EncodeHttpRequest(parts).value() ==
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: api.example.com\r\nuser-agent: me\r\n"
+        "Content-Length: 2\r\n\r\n{}");
+  CHECK(HostHeaderValue("::1", 8000, false) == "[::1]:8000");
+  CHECK(HostHeaderValue("localhost", 80, false) == "localhost");
+  CHECK(HostHeaderValue("localhost", 443, false) == "localhost:443");
+}
+
+TEST_CASE("request encoder: CR/LF in a header, method or target is refused") {
+  HttpRequestParts parts;
+  parts.method = "POST";
+  parts.target = "/x";
+  parts.host = "h";
+  std::vector<std::pair<std::string, std::string>> bad = {{"X-A", "1\r\nX-Injected: 2"}};
+  parts.headers = &bad;
+  CHECK_FALSE(EncodeHttpRequest(parts).ok());
+  bad = {{"X A", "1"}};
+  CHECK_FALSE(EncodeHttpRequest(parts).ok());
+  parts.headers = nullptr;
+  parts.target = "/x HTTP/1.1\r\nHost: evil";
+  CHECK_FALSE(EncodeHttpRequest(parts).ok());
+  parts.target = "/x";
+  parts.method = "PO ST";
+  CHECK_FALSE(EncodeHttpRequest(parts).ok());
 }
 
 }  // namespace llmprobe::net

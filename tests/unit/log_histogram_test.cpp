@@ -164,7 +164,7 @@ TEST_CASE("log histogram merge equals recording all") {
   CHECK(merged.Count() == all.Count());
 }
 
-TEST_CASE("log histogram is a copyable value; Clear forgets samples") {
+TEST_CASE("log histogram is a copyable value, Clear forgets samples") {
   LogHistogram a;
   a.Record(0.1);
   a.Record(0.2);

@@ -19,7 +19,8 @@ struct Harness {
   OpenAiChunkEncoder enc{ApiKind::kOpenAiChat, "chatcmpl-1", "m", 1700000000};
 
   explicit Harness(MonoNanos warmup_end = 0, ApiKind api = ApiKind::kOpenAiChat) {
-    req = std::make_unique<ProbeRequest>(DialectFor(api), timeouts, LevelId::Concurrency(4), warmup_end, -1, 77, 0,
+    req = std::make_unique<ProbeRequest>(DialectFor(api), timeouts, LevelId::Concurrency(4),
+                                         warmup_end, -1, 77, 0,
                                          [this](RequestResult&& r) { result = std::move(r); });
     req->OnStart(0);
   }
@@ -114,8 +115,9 @@ TEST_CASE("probe request: multi-token chunks spread ITL over their tokens") {
   h.Headers(200, 1 * kMs);
   // vLLM continuous_usage_stats: cumulative completion_tokens on every chunk.
   auto chunk = [](const char* text, int cumulative) {
-    return std::string("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
-                       "\"delta\":{\"content\":\"") +
+    return std::string(
+               "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+               "\"delta\":{\"content\":\"") +
            text + "\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":" +
            std::to_string(cumulative) + "}}\n\n";
   };
@@ -139,6 +141,53 @@ TEST_CASE("probe request: multi-token chunks spread ITL over their tokens") {
   CHECK(*r.timing.TimePerOutputTokenNs(r.output_tokens) == doctest::Approx(20.0 * kMs));
 }
 
+TEST_CASE("probe request: the token ladder's rungs, and mismatches between them") {
+  auto chunk = [](const char* text, int cumulative) {
+    return std::string(
+               "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+               "\"delta\":{\"content\":\"") +
+           text + "\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":" +
+           std::to_string(cumulative) + "}}\n\n";
+  };
+  auto run = [](Harness& h, const std::string& body) {
+    h.Headers(200, 1 * kMs);
+    REQUIRE(h.Body(body, 10 * kMs));
+    std::string tail;
+    OpenAiChunkEncoder::AppendDone(&tail);
+    REQUIRE(h.Body(tail, 11 * kMs));
+    h.req->OnComplete(12 * kMs);
+    REQUIRE(h.result);
+    return *h.result;
+  };
+  SUBCASE("per-chunk usage agreeing with the final usage and the chunks") {
+    Harness h;
+    std::string final_usage;
+    h.enc.AppendUsage(TokenUsage{5, 2, -1}, &final_usage);
+    const RequestResult r = run(h, chunk("a", 1) + chunk("b", 2) + final_usage);
+    CHECK(r.output_source == TokenSource::kChunkUsage);
+    CHECK(r.output_tokens == 2);
+    CHECK_FALSE(r.token_count_mismatch);
+  }
+  SUBCASE("per-chunk usage and final usage disagree: the larger count, a mismatch") {
+    Harness h;
+    std::string final_usage;
+    h.enc.AppendUsage(TokenUsage{5, 3, -1}, &final_usage);
+    const RequestResult r = run(h, chunk("a", 1) + chunk("b", 2) + final_usage);
+    CHECK(r.output_source == TokenSource::kChunkUsage);
+    CHECK(r.output_tokens == 3);
+    CHECK(r.token_count_mismatch);
+  }
+  SUBCASE("no usage at all: the chunk count, never a mismatch") {
+    Harness h;
+    const RequestResult r = run(h, h.Content("a") + h.Content("b") + h.Content("c"));
+    CHECK(r.output_source == TokenSource::kChunkCount);
+    CHECK(r.output_tokens == 3);
+    CHECK_FALSE(r.token_count_mismatch);
+    CHECK_FALSE(r.input_tokens_from_server);
+    CHECK(r.input_tokens == 77);  // the prompt generator's estimate
+  }
+}
+
 TEST_CASE("probe request: error outcomes") {
   SUBCASE("HTTP 500 keeps an excerpt of the body") {
     Harness h;
@@ -159,9 +208,9 @@ TEST_CASE("probe request: error outcomes") {
     CHECK(h.result->retry_after_ns == 7 * kNanosPerSecond);
   }
   SUBCASE("HTTP 401 / 404") {
-    for (auto [status, outcome] : {std::pair{401, Outcome::kHttpAuthError},
-                                   std::pair{404, Outcome::kHttpNotFound},
-                                   std::pair{400, Outcome::kHttpClientError}}) {
+    for (auto [status, outcome] :
+         {std::pair{401, Outcome::kHttpAuthError}, std::pair{404, Outcome::kHttpNotFound},
+          std::pair{400, Outcome::kHttpClientError}}) {
       Harness h;
       h.Headers(status, 1);
       h.req->OnComplete(2);

@@ -115,7 +115,7 @@ TEST_CASE("report bench: a saturated server: the next level meets the budget but
   CHECK(r.recommendation.summary.find("meets it too but delivers less") != std::string::npos);
 }
 
-TEST_CASE("report bench: levels are sorted; a level without successes never meets a budget") {
+TEST_CASE("report bench: levels are sorted, a level without successes never meets a budget") {
   std::vector<LevelReport> levels = SweepReports();
   std::reverse(levels.begin(), levels.end());
   LevelReport dead;

@@ -322,7 +322,7 @@ TEST_CASE("rolling stats: open-loop latency is measured from the intended start"
   CHECK(Near(l.time_per_output_token.p50, 0.02, 0.01));
 }
 
-TEST_CASE("rolling stats: slices expire as active time advances; paused levels keep theirs") {
+TEST_CASE("rolling stats: slices expire as active time advances, paused levels keep theirs") {
   const LevelId a = LevelId::Concurrency(1), b = LevelId::Concurrency(2);
   FakeClock clock(0);
   RollingStats stats(clock);
@@ -358,7 +358,7 @@ TEST_CASE("rolling stats: slices expire as active time advances; paused levels k
   CHECK(LevelOf(stats.Snapshot(), a).requests == 0);
 }
 
-TEST_CASE("rolling stats: unknown targets and levels are ignored; AddTarget updates") {
+TEST_CASE("rolling stats: unknown targets and levels are ignored, AddTarget updates") {
   FakeClock clock(0);
   RollingStats stats(clock);
   const std::string other = "other";
