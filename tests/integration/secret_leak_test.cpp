@@ -174,7 +174,9 @@ TEST_CASE("secrets: no output of a debug run shows a token, a key or the web pas
       pages.emplace_back(path, Fetch(port, "GET", path));
     }
     pages.emplace_back("POST /-/reload", Fetch(port, "POST", "/-/reload"));
-    for (const auto& [what, page] : pages) {
+    for (const auto& entry : pages) {
+      const std::string& what = entry.first;  // not a structured binding: clang 14's lambdas
+      const Fetched& page = entry.second;     // (CAPTURE, CHECK_MESSAGE) cannot capture one
       CAPTURE(what);
       CHECK(page.status == 200);
       CHECK_MESSAGE(FindLeaks(page.body, secrets).empty(), FindLeaks(page.body, secrets));

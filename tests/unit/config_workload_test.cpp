@@ -82,9 +82,12 @@ TEST_CASE("config: every api kind loads and completes its base URL") {
 }
 
 TEST_CASE("config: auth.header") {
-  for (const auto& [name, header] :
+  for (const auto& entry :
        {std::pair{"default", AuthHeader::kDefault}, std::pair{"bearer", AuthHeader::kBearer},
         std::pair{"api-key", AuthHeader::kApiKey}, std::pair{"x-api-key", AuthHeader::kXApiKey}}) {
+    // Not a structured binding: CAPTURE's lambda cannot capture one before clang 16.
+    const char* const name = entry.first;
+    const AuthHeader header = entry.second;
     CAPTURE(name);
     const TargetConfig t = Load(Target(
         "    auth:\n      bearer_token_env: KEY\n      header: " + std::string(name) + "\n"));
