@@ -32,6 +32,14 @@ std::string ResolveConfigPath(const std::string& base_dir, const std::string& fi
   return joined;
 }
 
+bool HasControlChar(std::string_view s, bool allow_tab) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && !(allow_tab && c == '\t')) || u == 0x7f) return true;
+  }
+  return false;
+}
+
 std::string ErrnoMessage(int err) {
   char buf[256] = {};
   return StrerrorResult(strerror_r(err, buf, sizeof(buf)), buf);

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace llmprobe {
 
@@ -14,6 +15,10 @@ int ReadFileText(const std::string& path, size_t max_bytes, std::string* out);
 // is empty) as they are, relative ones joined to base_dir and normalised, without a trailing
 // '/' ("." names base_dir itself).
 std::string ResolveConfigPath(const std::string& base_dir, const std::string& file);
+
+// True if `s` holds an ASCII control character (below 0x20, or DEL), a tab excepted when
+// `allow_tab`. Such bytes would corrupt or split an HTTP header or a log line.
+bool HasControlChar(std::string_view s, bool allow_tab = false);
 
 // strerror() without its shared buffer: thread-safe.
 std::string ErrnoMessage(int err);

@@ -15,16 +15,6 @@ bool IsTrailingSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-// A secret goes into an HTTP header: control characters (an inner newline above all) would
-// corrupt or split the request, so they are refused rather than sent.
-bool HasControlChar(const std::string& s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Result<std::string> ReadSecret(const SecretRef& ref) {

@@ -2,6 +2,7 @@
 // tls_config, timeouts), what to ask (workload) and how to record it (buckets). The load,
 // schedule, slo and budget sections are in LoadSchema.cpp.
 #include "config/TargetSchema.h"
+#include "config/FileText.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -50,14 +51,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-bool HasControlChar(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
-  }
-  return false;
-}
-
 void ReadHeaders(YamlReader& r, const YAML::Node& node, const std::string& path,
                  std::map<std::string, std::string>* headers) {
   if (node.IsNull()) return;
@@ -92,7 +85,7 @@ void ReadHeaders(YamlReader& r, const YAML::Node& node, const std::string& path,
     seen.emplace(lower, YamlReader::LineOf(entry.first));
     std::string value;
     if (!r.AsString(entry.second, entry.first, header_path, &value)) continue;
-    if (HasControlChar(value)) {
+    if (HasControlChar(value, /*allow_tab=*/true)) {
       r.Error(entry.second, header_path, "header value must not contain control characters");
       continue;
     }

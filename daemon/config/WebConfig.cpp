@@ -122,14 +122,6 @@ void ReadTls(YamlReader& r, const YAML::Node& node, const std::string& path,
   *out = std::move(tls);
 }
 
-bool HasControlChar(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return true;
-  }
-  return false;
-}
-
 void ReadUsers(YamlReader& r, const YAML::Node& node, const std::string& path,
                std::map<std::string, std::string>* users) {
   if (node.IsNull()) return;
