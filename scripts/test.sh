@@ -3,7 +3,7 @@
 # each in its own directory and built once (docs/TESTING.md: what runs where, how long, why):
 #   build       g++, RelWithDebInfo       the whole test suite (unit, integration, deploy)
 #   build-asan  clang, ASan+UBSan         unit and integration tests
-#   build-tsan  clang, TSan               unit and integration tests except the label `timing`
+#   build-tsan  clang, TSan               unit and integration tests
 #   build-fuzz  clang, libFuzzer+ASan+UBSan  every fuzzer for LLMPROBE_FUZZ_SECONDS (default 60)
 # Environment:
 #   LLMPROBE_TEST_CONFIGS   which of "gcc asan tsan fuzz" to run (default: all four, in that order)
@@ -83,11 +83,11 @@ for config in $configs; do
       fi
       ;;
     tsan)
-      # Label `timing`: assertions on measured latencies, which TSan's 5-15x slow-down makes
-      # meaningless; their code still runs under ASan and in the gcc build (docs/TESTING.md).
+      # Timing precision is asserted by the plain builds only: in sanitizer builds TIMING_CHECK
+      # does nothing and bounds widen (tests/support/Timing.h, docs/TESTING.md).
       if step "tsan: build" env LLMPROBE_BUILD_TARGETS="$san_targets" \
         scripts/build.sh build-tsan "${san_cmake[@]}" -DLLMPROBE_SANITIZE=thread; then
-        step "tsan: unit+integration" sanitized_ctest build-tsan -LE timing || true
+        step "tsan: unit+integration" sanitized_ctest build-tsan || true
       fi
       ;;
     fuzz)

@@ -11,6 +11,7 @@
 #include "mock/MockModel.h"
 #include "mock/MockServer.h"
 #include "support/TestSupport.h"
+#include "support/Timing.h"
 
 using namespace llmprobe;
 using namespace llmprobe::testing;
@@ -46,7 +47,9 @@ void CheckWithin(const char* what, int level, double measured, double predicted)
 
 }  // namespace
 
-TEST_CASE("bench: levels match the batching model, the recommendation follows the budget") {
+// Timing precision only: skipped in sanitizer builds (support/Timing.h).
+TEST_CASE("bench: levels match the batching model, the recommendation follows the budget" *
+          doctest::skip(kSanitizedBuild)) {
   const MockOptions mo = BatchingMock();
   MockServer mock(mo);
   REQUIRE(mock.Start("127.0.0.1", 0).ok());

@@ -13,6 +13,7 @@
 #include "mock/MockModel.h"
 #include "mock/MockServer.h"
 #include "support/TestSupport.h"
+#include "support/Timing.h"
 
 using namespace llmprobe;
 using namespace llmprobe::testing;
@@ -41,7 +42,9 @@ void CheckWithin(const char* what, int level, double measured, double predicted,
 
 }  // namespace
 
-TEST_CASE("rolling curve matches the mock's batching model at concurrency 1, 4, 16, 64") {
+// Timing precision only: skipped in sanitizer builds (support/Timing.h).
+TEST_CASE("rolling curve matches the mock's batching model at concurrency 1, 4, 16, 64" *
+          doctest::skip(kSanitizedBuild)) {
   const MockOptions mo = BatchingMock();
   MockServer mock(mo);
   REQUIRE(mock.Start("127.0.0.1", 0).ok());
@@ -49,8 +52,8 @@ TEST_CASE("rolling curve matches the mock's batching model at concurrency 1, 4, 
       "targets:\n  - name: curve\n    api: openai-chat\n    url: http://127.0.0.1:" +
       std::to_string(mock.port()) +
       "/v1/chat/completions\n    model: mock-model\n"
-      "    workload: {prompt_tokens: " + std::to_string(kPromptTokens) +
-      ", max_tokens: " + std::to_string(kOutputTokens) +
+      "    workload: {prompt_tokens: " +
+      std::to_string(kPromptTokens) + ", max_tokens: " + std::to_string(kOutputTokens) +
       "}\n"
       // The warm-up covers the first queueing cycle at 64 (e2e there is ~1.7 s).
       "    load: {concurrency: [1, 4, 16, 64], stage_duration: 6s, warmup: 2s}\n";
@@ -88,8 +91,8 @@ TEST_CASE("rolling curve matches the mock's batching model at concurrency 1, 4, 
     CheckWithin("TPOT p50 (s)", c, l.time_per_output_token.p50, p.tpot_seconds, 0.05);
     CheckWithin("request duration p50 (s)", c, l.request_duration.p50, p.e2e_seconds, 0.05);
     // The same numbers are on /metrics.
-    const std::string labels = "{concurrency=\"" + std::to_string(c) +
-                               "\",model=\"mock-model\",target=\"curve\"";
+    const std::string labels =
+        "{concurrency=\"" + std::to_string(c) + "\",model=\"mock-model\",target=\"curve\"";
     CHECK(ScrapeValue(metrics, "llmprobe_rolling_output_tokens_per_second" + labels + "}") > 0);
     CHECK(ScrapeValue(metrics, "llmprobe_rolling_time_to_first_token_seconds" + labels +
                                    ",quantile=\"0.5\"}") > 0);

@@ -25,6 +25,7 @@
 #include "protocol/Dialect.h"
 #include "support/RawHttp.h"
 #include "support/TestSupport.h"
+#include "support/Timing.h"
 #include "transport/HttplibTransport.h"
 
 using namespace llmprobe;
@@ -34,19 +35,7 @@ namespace {
 
 constexpr double kMs = 1e6;
 
-// Sanitized builds are checked for behaviour; they run several times slower, so their timing
-// bounds are widened by this factor.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr double kSlack = 10;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr double kSlack = 10;
-#else
-constexpr double kSlack = 1;
-#endif
-#else
-constexpr double kSlack = 1;
-#endif
+constexpr double kSlack = kTimingSlack;  // support/Timing.h
 constexpr MonoNanos kNever = std::numeric_limits<MonoNanos>::max();
 
 // Records one request's callbacks: times of token-bearing SSE events (decoded with the chat

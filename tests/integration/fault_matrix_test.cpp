@@ -32,6 +32,7 @@
 #include "support/FaultServer.h"
 #include "support/RawHttp.h"
 #include "support/TestSupport.h"
+#include "support/Timing.h"
 
 using namespace llmprobe;
 using namespace llmprobe::testing;
@@ -43,17 +44,7 @@ constexpr int64_t kSec = kNanosPerSecond;
 
 // Sanitized builds are checked for behaviour; they run several times slower, so their timing
 // bounds are wider, and ASan's quarantine keeps freed memory resident, so RSS is not bounded.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = kSanitizedBuild;  // support/Timing.h
 // Timer, scheduling and loopback latency on a shared, busy machine (load 10+ on 2 cores).
 constexpr int64_t kSlackNs = (kSanitized ? 3000 : 750) * kMs;
 // RSS growth allowed around a memory row: 4 concurrent requests that buffered a 10 MB line
