@@ -1,4 +1,4 @@
-// Behaviour of the built-in OpenAI-compatible mock server.
+// Behaviour of the built-in mock server (every dialect, MockServer.h).
 //
 // Timing model. A request that arrives (is fully received) at t0 joins a FIFO queue. It is
 // admitted as soon as fewer than max_batch requests are active (max_batch 0 = no limit); a request
@@ -14,7 +14,8 @@
 // one coalesced chunk are computed together. A request stops being active right after its last
 // token chunk is written (or when it ends early: client gone, server stopping); the next queued
 // request is admitted at that moment. The usage chunk and `[DONE]` follow the last token at once;
-// a role-only chunk is sent at t0, before admission. A non-streamed request goes through the same
+// the units before the first token (a role-only chunk, message_start, ...) are sent at t0, before
+// admission. A non-streamed request goes through the same
 // schedule, one token at a time, and is answered at its last token's due time.
 //
 // With max_batch, tpot_per_stream and prefill_per_token all 0 (the defaults) this is the fixed
@@ -41,8 +42,11 @@ struct MockOptions {
   // Content and serving.
   int default_max_tokens = 16;  // when the request names no max_tokens
   bool role_chunk = false;      // chat: send a role-only chunk right after the headers
-  int reasoning_tokens = 0;     // chat: the first N tokens are `reasoning_content` deltas
-  int tokens_per_chunk = 1;     // >1 coalesces k tokens into one chunk (sent at the k-th's time)
+  // The first N tokens go to the reasoning channel: `reasoning_content` (openai-chat), reasoning
+  // text deltas (openai-responses), thinking deltas (anthropic), `thinking` (ollama); tgi has
+  // no such channel (they are plain text there) and openai-completions ignores it.
+  int reasoning_tokens = 0;
+  int tokens_per_chunk = 1;  // >1 coalesces k tokens into one chunk (sent at the k-th's time)
   std::string model = "mock-model";
   int max_connections = 1024;  // concurrent connections served (one thread each)
 };

@@ -13,7 +13,9 @@
 #include "common/HostPort.h"
 #include "common/HttplibServer.h"
 #include "mock/MockAdmin.h"
+#include "mock/MockEncoder.h"
 #include "mock/MockModel.h"
+#include "mock/MockReplies.h"
 #include "mock/MockStream.h"
 
 namespace llmprobe {
@@ -34,6 +36,13 @@ void SetError(httplib::Response& res, int status, const std::string& message, co
                                {"code", code ? nlohmann::ordered_json(code) : nullptr}};
   res.status = status;
   res.set_content(nlohmann::ordered_json{{"error", error}}.dump(), "application/json");
+}
+
+// An error of a completion route, in its dialect's shape.
+void SetDialectError(httplib::Response& res, MockEndpoint endpoint, int status,
+                     const std::string& message) {
+  res.status = status;
+  res.set_content(MockErrorBody(endpoint, status, message), "application/json");
 }
 
 int64_t UnixSeconds() {
@@ -67,6 +76,18 @@ Status MockServer::Start(const std::string& host, int port) {
   });
   svr->Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     HandleCompletion(MockEndpoint::kCompletions, req, res);
+  });
+  svr->Post("/v1/responses", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleCompletion(MockEndpoint::kResponses, req, res);
+  });
+  svr->Post("/v1/messages", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleCompletion(MockEndpoint::kMessages, req, res);
+  });
+  svr->Post("/generate_stream", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleCompletion(MockEndpoint::kGenerateStream, req, res);
+  });
+  svr->Post("/api/chat", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleCompletion(MockEndpoint::kOllamaChat, req, res);
   });
   svr->Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::ordered_json model{{"id", options().model},
@@ -160,32 +181,34 @@ void MockServer::HandleCompletion(MockEndpoint endpoint, const httplib::Request&
   const MockOptions options = this->options();
   Result<MockRequest> parsed = ParseMockRequest(endpoint, req.body, options.default_max_tokens);
   if (!parsed.ok()) {
-    SetError(res, 400, parsed.status().message(), "invalid_request_error");
+    SetDialectError(res, endpoint, 400, parsed.status().message());
     return;
   }
-  const char* prefix = endpoint == MockEndpoint::kChat ? "chatcmpl-mock-" : "cmpl-mock-";
-  std::string id = prefix + std::to_string(next_id_.fetch_add(1) + 1);
+  MockRequest request = std::move(parsed).value();
+  if (request.model.empty()) request.model = options.model;  // tgi names no model
+  std::string id = MockResponseId(endpoint, next_id_.fetch_add(1) + 1);
   const int64_t created = UnixSeconds();
 
-  if (!parsed.value().stream) {
+  if (!request.stream) {
     // The same schedule, one token at a time and nothing written: answered at the last token.
     MockOptions schedule_options = options;
     schedule_options.role_chunk = false;
     schedule_options.tokens_per_chunk = 1;
-    MockStream schedule(parsed.value(), schedule_options, id, created);
+    MockStream schedule(request, schedule_options,
+                        NewMockEncoder(request, schedule_options, id, created));
     if (!Play(schedule, options, t0, [](const MockStreamEvent&) { return true; })) {
-      SetError(res, 503, "the mock server is shutting down", "server_error");
+      SetDialectError(res, endpoint, 503, "the mock server is shutting down");
       return;
     }
-    res.set_content(MockCompletionBody(parsed.value(), options, id, created), "application/json");
+    res.set_content(MockCompletionBody(request, options, id, created), "application/json");
     return;
   }
 
-  auto stream =
-      std::make_shared<MockStream>(std::move(parsed).value(), options, std::move(id), created);
+  std::unique_ptr<MockEncoder> encoder = NewMockEncoder(request, options, id, created);
+  auto stream = std::make_shared<MockStream>(std::move(request), options, std::move(encoder));
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
-      "text/event-stream", [this, stream, options, t0](size_t, httplib::DataSink& sink) {
+      stream->content_type(), [this, stream, options, t0](size_t, httplib::DataSink& sink) {
         const bool complete = Play(*stream, options, t0, [&sink](const MockStreamEvent& event) {
           return sink.write(event.text.data(), event.text.size());
         });
@@ -198,7 +221,7 @@ bool MockServer::Play(MockStream& stream, const MockOptions& options, MonoNanos 
                       const EventWriter& write) {
   BatchSlot slot(&batch_);  // released after the last token, or on any early return
   std::optional<MockTokenSchedule> schedule;
-  MonoNanos due = t0;  // the role chunk: at arrival; trailers: with the last token
+  MonoNanos due = t0;  // start units: at arrival; trailers: with the last token
   MockStreamEvent event;
   while (stream.Next(&event)) {
     if (event.kind == MockStreamEvent::Kind::kTokens) {

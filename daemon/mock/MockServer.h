@@ -1,18 +1,25 @@
-// A simulated OpenAI-compatible LLM server with a deterministic, absolute send schedule and an
-// optional batching model (MockOptions.h): with the default options token k (0-based) of a
-// streamed response is written at t0 + ttft + k * tpot, where t0 is the moment the request was
-// fully received (steady clock; each write waits for its absolute time, so there is no drift).
-// Serves
-//   POST /v1/chat/completions, POST /v1/completions   (stream true or false)
+// A simulated LLM server with a deterministic, absolute send schedule and an optional batching
+// model (MockOptions.h): with the default options token k (0-based) of a streamed response is
+// written at t0 + ttft + k * tpot, where t0 is the moment the request was fully received (steady
+// clock; each write waits for its absolute time, so there is no drift). Speaks every dialect the
+// probe does, one route each, all on the same schedule:
+//   POST /v1/chat/completions   openai-chat          (stream true or false)
+//   POST /v1/completions        openai-completions   (stream true or false)
+//   POST /v1/responses          openai-responses     (stream true or false)
+//   POST /v1/messages           anthropic-messages   (stream true or false)
+//   POST /generate_stream       tgi                  (always streamed)
+//   POST /api/chat              ollama               (stream true, the default, or false)
 //   GET  /v1/models, GET /health
 //   GET  /mock/config    the timing options as JSON (MockAdmin.h)
 //   POST /mock/config    changes any of them for requests arriving afterwards (requests already
 //                        received keep theirs; a new max_batch applies to admissions from then
 //                        on); answers the full config, or 400 on a bad body
-// and answers anything else with 404 and an OpenAI-style error object. /mock/config is an
+// and answers anything else with 404 and an OpenAI-style error object. A bad request to a
+// completion route gets 400 with the error in that route's dialect (MockReplies.h). No route
+// checks credentials (Authorization, x-api-key, api-key are ignored). /mock/config is an
 // unauthenticated admin endpoint: the mock is a test tool, do not expose it. The response format
-// is described in MockStream.h, request parsing and the prompt-token rule (the number of
-// whitespace-separated words of the prompt; chat: of all message contents) in MockRequest.h.
+// is described in MockStream.h and MockEncoder.h, request parsing and the prompt-token rule (the
+// number of whitespace-separated words of the prompt) in MockRequest.h.
 #pragma once
 
 #include <atomic>

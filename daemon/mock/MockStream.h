@@ -1,68 +1,68 @@
-// The response the mock sends for one request, as data: the SSE events of a streamed response in
-// order, each saying which tokens it carries (the writer in MockServer decides when each is due,
-// by the timing model of MockOptions.h), and the JSON body of a non-streamed one. Knows no
+// The response the mock streams for one request, as data: its units in order (SSE events or
+// NDJSON lines, written by the route's MockEncoder), each saying which tokens it carries. The
+// writer in MockServer decides when each is due, by the timing model of MockOptions.h. Knows no
 // sockets and no clocks.
 //
-// Events: a role-only chunk (chat, options.role_chunk), due at arrival; token chunks of
-// options.tokens_per_chunk tokens each (the last may be shorter), each due at its last token's
-// time, the last one with finish_reason "length"; then, due with the last token, the usage chunk
-// (stream_options.include_usage) and `[DONE]`.
+// Events: the start units (openai-chat: the role-only chunk with options.role_chunk; anthropic:
+// message_start and ping; openai-responses: response.created and response.in_progress), due at
+// arrival, left out when there are none; token chunks of options.tokens_per_chunk tokens each
+// (the last may be shorter), each due at its last token's time, the first
+// options.reasoning_tokens tokens on the reasoning channel (all on content for
+// openai-completions, which has none); then, due with the last token, the trailer units
+// (openai: the usage chunk with stream_options.include_usage, and `[DONE]`; the other dialects
+// end within the last token chunk). Token k's text is MockTokenText(k).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "mock/MockEncoder.h"
 #include "mock/MockOptions.h"
 #include "mock/MockRequest.h"
-#include "protocol/OpenAiEncoding.h"
 
 namespace llmprobe {
 
 // Text of token k: a short word and a space, "tok<k> ", never empty.
 std::string MockTokenText(int64_t k);
+// Concatenated text of tokens [first, end).
+std::string MockTokenRange(int64_t first, int64_t end);
 
 struct MockStreamEvent {
   enum class Kind {
-    kRole,     // due at arrival, before admission
+    kStart,    // units before the first token, due at arrival, before admission
     kTokens,   // tokens [first_token, end_token), due at token end_token - 1's time
-    kTrailer,  // usage chunk or `[DONE]`: right after the last token chunk
+    kTrailer,  // after the last token chunk: due with it
   };
   Kind kind = Kind::kTokens;
   int64_t first_token = 0;
   int64_t end_token = 0;
   bool last_tokens = false;  // kTokens: this chunk carries the request's last token
-  std::string text;          // one complete SSE event: "data: ...\n\n"
+  std::string text;          // complete units: SSE events or NDJSON lines
 };
 
 // Generates the events of one streamed response lazily, in order. Not thread-safe.
 class MockStream {
  public:
-  // id is the response id ("chatcmpl-..."), created its Unix time in seconds. Uses the content
-  // options (role_chunk, reasoning_tokens, tokens_per_chunk) of `options`, none of its timing.
-  MockStream(MockRequest request, const MockOptions& options, std::string id, int64_t created);
+  // Uses the content options (role_chunk, reasoning_tokens, tokens_per_chunk) of `options`, none
+  // of its timing. `encoder` writes the request's dialect (NewMockEncoder).
+  MockStream(MockRequest request, const MockOptions& options, std::unique_ptr<MockEncoder> encoder);
 
   const MockRequest& request() const { return request_; }
+  const char* content_type() const { return encoder_->content_type(); }
 
-  // Fills *event with the next event and returns true, or returns false after `[DONE]`.
+  // Fills *event with the next event and returns true, or returns false after the last one.
   bool Next(MockStreamEvent* event);
 
  private:
-  enum class Phase { kRole, kTokens, kUsage, kDone, kEnd };
-  std::string TokenChunk(int64_t first, int64_t end) const;  // tokens [first, end)
+  enum class Phase { kStart, kTokens, kTrailers, kEnd };
 
   MockRequest request_;
-  bool role_chunk_;
   int64_t reasoning_tokens_;
   int64_t tokens_per_chunk_;
-  std::string id_;
-  OpenAiChunkEncoder encoder_;
-  Phase phase_;
+  std::unique_ptr<MockEncoder> encoder_;
+  Phase phase_ = Phase::kStart;
   int64_t next_token_ = 0;
 };
-
-// The JSON body of a non-streamed response (chat.completion or text_completion) with the full
-// text and usage.
-std::string MockCompletionBody(const MockRequest& request, const MockOptions& options,
-                               const std::string& id, int64_t created);
 
 }  // namespace llmprobe
