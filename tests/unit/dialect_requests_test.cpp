@@ -206,3 +206,46 @@ TEST_CASE("dialect requests: the registry has one dialect per kind, named both w
 
 }  // namespace
 }  // namespace llmprobe
+
+namespace llmprobe {
+namespace {
+
+using namespace dialect_test;  // NOLINT(build/namespaces)
+
+// A prompts_file conversation: the chat dialects send its messages (Anthropic's system message
+// as the top-level "system"), the others the joined text in `prompt`.
+TEST_CASE("dialect requests: a prompts_file conversation is sent as messages") {
+  const std::vector<ChatMessage> messages = {
+      {"system", "Be brief."}, {"user", "1a2b hi"}, {"assistant", "hello"}, {"user", "more"}};
+  const std::string joined = "Be brief.\n\n1a2b hi\n\nhello\n\nmore";
+  const auto body_of = [&](ApiKind api, const char* path) {
+    TargetConfig target = MakeTarget(api, path);
+    RequestInputs in{&target, joined, ""};
+    in.messages = messages;
+    return nlohmann::json::parse(DialectFor(api).BuildRequest(in).body);
+  };
+  const nlohmann::json all = nlohmann::json::array({{{"role", "system"}, {"content", "Be brief."}},
+                                                    {{"role", "user"}, {"content", "1a2b hi"}},
+                                                    {{"role", "assistant"}, {"content", "hello"}},
+                                                    {{"role", "user"}, {"content", "more"}}});
+  CHECK(body_of(ApiKind::kOpenAiChat, "/v1/chat/completions").at("messages") == all);
+  CHECK(body_of(ApiKind::kOllama, "/api/chat").at("messages") == all);
+  CHECK(body_of(ApiKind::kOpenAiResponses, "/v1/responses").at("input") == all);
+  const nlohmann::json anthropic = body_of(ApiKind::kAnthropicMessages, "/v1/messages");
+  CHECK(anthropic.at("system") == "Be brief.");
+  CHECK(anthropic.at("messages") ==
+        nlohmann::json::array({{{"role", "user"}, {"content", "1a2b hi"}},
+                               {{"role", "assistant"}, {"content", "hello"}},
+                               {{"role", "user"}, {"content", "more"}}}));
+  CHECK(body_of(ApiKind::kOpenAiCompletions, "/v1/completions").at("prompt") == joined);
+  CHECK(body_of(ApiKind::kTgi, "/generate_stream").at("inputs") == joined);
+  // Without messages, one user message holds the prompt; no "system" key.
+  TargetConfig target = MakeTarget(ApiKind::kAnthropicMessages, "/v1/messages");
+  const nlohmann::json plain = nlohmann::json::parse(
+      DialectFor(ApiKind::kAnthropicMessages).BuildRequest({&target, "p", ""}).body);
+  CHECK_FALSE(plain.contains("system"));
+  CHECK(plain.at("messages") == nlohmann::json::array({{{"role", "user"}, {"content", "p"}}}));
+}
+
+}  // namespace
+}  // namespace llmprobe
