@@ -47,14 +47,17 @@ san_targets="llmprobe unit_tests integration_tests"
 # whose exit status no test looks at (the daemon an integration test starts and stops) still
 # fails the run.
 sanitized_ctest() {
-  local dir=$1 logs=$1/sanitizer-logs
+  # Absolute: the tests run in their own working directories.
+  local dir logs
+  dir=$(cd "$1" && pwd)
+  logs=$dir/sanitizer-logs
   shift
   rm -rf "$logs"
   mkdir -p "$logs"
   local status=0
   ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
     UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" \
-    TSAN_OPTIONS="log_path=$logs/tsan:halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}" \
+    TSAN_OPTIONS="log_path=$logs/tsan:halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp${TSAN_OPTIONS:+:$TSAN_OPTIONS}" \
     ctest --test-dir "$dir" --output-on-failure -j "$jobs" -R '^(unit|integration)/' "$@" ||
     status=$?
   if compgen -G "$logs/*" >/dev/null; then
