@@ -34,6 +34,10 @@ namespace {
 
 // Far above any sane config; stops a wrong path (a log, /dev/zero) from eating memory.
 constexpr size_t kMaxConfigBytes = 16 * 1024 * 1024;
+// Label cardinality: every target is a `target` label value on ~20 metric families, times its
+// levels (LoadSchema.cpp: at most kMaxLevelsPerTarget). A fleet larger than this is sharded
+// (--shard INDEX/COUNT), which keeps each replica's /metrics small.
+constexpr size_t kMaxTargets = 500;
 
 // What ParseHostPort leaves to the socket layer: a host with spaces, control characters or
 // stray brackets ("[::1" after a lost "]") would only fail at bind time, after the reload.
@@ -116,6 +120,13 @@ void ReadRoot(YamlReader& r, const YAML::Node& root, const std::string& base_dir
   }
   if (!value.IsSequence()) {
     r.Error(value, "targets", "expected a list, got " + YamlReader::Describe(value));
+    return;
+  }
+  if (value.size() > kMaxTargets) {
+    r.Error(value, "targets",
+            "lists " + std::to_string(value.size()) + " targets, more than " +
+                std::to_string(kMaxTargets) +
+                " (label cardinality): split them over replicas with --shard INDEX/COUNT");
     return;
   }
   std::map<std::string, int> first_line;  // target name -> line of its name

@@ -17,6 +17,9 @@ namespace {
 // Open-loop rates above this are a typo (a missing decimal point), not a probe.
 constexpr double kMaxRatePerSecond = 10000;
 constexpr int kMaxLevel = 4096;  // concurrency levels and max_inflight
+// Levels (concurrency or rate) per target: each is a `concurrency` label value on every metric
+// family of the target, so their number bounds the label cardinality.
+constexpr size_t kMaxLevelsPerTarget = 32;
 
 // "load.mode is rate" or "load.mode is concurrency, the default" for mode-bound key messages.
 std::string ModeText(std::string_view section, bool given, std::string_view mode) {
@@ -106,6 +109,15 @@ void ReadLoad(YamlReader& r, const YAML::Node& node, const std::string& path, Lo
   if (open_loop_key("rate", "set mode: rate for open-loop levels")) {
     r.ReadNumberList(node, path, "rate", NumberRange::Above(0).UpTo(kMaxRatePerSecond), "rate",
                      &load->rate);
+  }
+  for (const char* key : {"concurrency", "rate"}) {
+    YAML::Node levels;
+    if (YamlReader::Find(node, key, &levels) && levels.IsSequence() &&
+        levels.size() > kMaxLevelsPerTarget) {
+      r.Error(levels, YamlReader::Join(path, key),
+              "lists " + std::to_string(levels.size()) + " levels, more than " +
+                  std::to_string(kMaxLevelsPerTarget) + " (label cardinality)");
+    }
   }
   if (mode_known && rate_mode) {
     load->concurrency.clear();  // the levels are the rates

@@ -898,4 +898,27 @@ TEST_CASE("config: ApiKindName and default buckets") {
   CHECK(DefaultRequestDurationBuckets().back() == 7680);
 }
 
+TEST_CASE("config: label cardinality is bounded (targets and levels per target)") {
+  std::string many = "targets:\n";
+  for (int i = 0; i < 501; ++i) {
+    many +=
+        "  - {name: t" + std::to_string(i) + ", api: openai-chat, url: http://h/v1, model: m}\n";
+  }
+  CHECK(ErrorsOf(many) ==
+        "t.yaml:2:3: targets: lists 501 targets, more than 500 (label cardinality): split them "
+        "over replicas with --shard INDEX/COUNT");
+  std::string levels = "[1";
+  for (int i = 2; i <= 33; ++i) levels += ", " + std::to_string(i);
+  levels += "]";
+  CHECK(ErrorsOf("targets:\n  - name: t\n    api: openai-chat\n    url: http://h/v1\n    model: "
+                 "m\n    load:\n      concurrency: " +
+                 levels + "\n") ==
+        "t.yaml:7:20: targets[0].load.concurrency: lists 33 levels, more than 32 (label "
+        "cardinality)");
+  CHECK(ErrorsOf("targets:\n  - name: t\n    api: openai-chat\n    url: http://h/v1\n    model: "
+                 "m\n    load:\n      mode: rate\n      rate: " +
+                 levels + "\n") ==
+        "t.yaml:8:13: targets[0].load.rate: lists 33 levels, more than 32 (label cardinality)");
+}
+
 }  // namespace llmprobe
