@@ -6,6 +6,7 @@
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -105,6 +106,29 @@ bool AsNumber(const YAML::Node& node, double* out) {
   return YamlReader::IsPlainScalar(node) && ParseNumber(node.Scalar(), out) && std::isfinite(*out);
 }
 
+// Control characters as C escapes ("\\n", "\\t", "\\x01"); everything else as it is.
+std::string EscapeControlChars(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool YamlReader::IsPlainScalar(const YAML::Node& node) {
@@ -146,7 +170,10 @@ void YamlReader::Error(const YAML::Node& at, const std::string& path, std::strin
 }
 
 void YamlReader::Error(int line, int column, const std::string& path, std::string message) {
-  errors_.push_back(ConfigError{file_, line, column, path, std::move(message)});
+  // One error per line: values echoed in the message or the path (a multi-line scalar, a key
+  // with a newline) must not break it.
+  errors_.push_back(
+      ConfigError{file_, line, column, EscapeControlChars(path), EscapeControlChars(message)});
 }
 
 std::vector<ConfigError> YamlReader::TakeErrors() {

@@ -40,7 +40,9 @@ seed_files() {
         "$root"/tests/fuzz/seeds/stream/*
       ;;
     fuzz_http_response_parser) printf '%s\n' "$root"/tests/fuzz/seeds/http_response_parser/* ;;
-    fuzz_config_loader) printf '%s\n' "$root"/tests/testdata/*.yaml "$root"/config/*.yaml ;;
+    fuzz_config_loader)
+      printf '%s\n' "$root"/tests/testdata/*.yaml "$root"/config/*.yaml "$root"/tests/fuzz/seeds/config/*
+      ;;
     fuzz_duration) printf '%s\n' "$root"/tests/fuzz/seeds/duration/* ;;
     *) echo "fuzz: no seeds listed for $1 in tests/fuzz/run.sh" >&2 ;;
   esac
@@ -94,8 +96,10 @@ report() {  # report TARGET STATUS
   local a
   for a in "$build/fuzz/$t"/crash-* "$build/fuzz/$t"/leak-* "$build/fuzz/$t"/timeout-* \
     "$build/fuzz/$t"/oom-*; do
-    [ -e "$a" ] && echo "fuzz: reproduce: $bin_dir/$t $a" >&2
+    if [ -e "$a" ]; then echo "fuzz: reproduce: $bin_dir/$t $a" >&2; fi
   done
+  return 0  # (an `[ -e ] && ...` as the last command made the function fail under set -e,
+            # which ended the whole run at the first failing target)
 }
 wait_one() {  # waits for any running target and reports it
   local pid status=0

@@ -921,4 +921,13 @@ TEST_CASE("config: label cardinality is bounded (targets and levels per target)"
         "t.yaml:8:13: targets[0].load.rate: lists 33 levels, more than 32 (label cardinality)");
 }
 
+// Found by fuzz_config_loader: a value echoed in an error held a newline, which split the
+// error over two lines (one error per line is the contract).
+TEST_CASE("config: control characters in echoed values are escaped") {
+  CHECK(ErrorsOf("global:\n  web_listen_address: \"x\\ny:1:2\"\ntargets: []\n") ==
+        "t.yaml:2:23: global.web_listen_address: address \"x\\ny:1:2\": IPv6 hosts need "
+        "brackets, e.g. [::1]:9470\n"
+        "t.yaml:3:10: targets: must list at least one target");
+}
+
 }  // namespace llmprobe
