@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 
+#include "common/JsonString.h"
+
 namespace llmprobe::log {
 namespace {
 
@@ -17,8 +19,7 @@ std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::shared_ptr<spdlog::logger> MakeLogger(bool json) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("llmprobe", sink);
-  logger->set_pattern(json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ",%v})"
-                           : "ts=%Y-%m-%dT%H:%M:%S.%eZ %v",
+  logger->set_pattern(json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ",%v})" : "ts=%Y-%m-%dT%H:%M:%S.%eZ %v",
                       spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::trace);  // filtering happens in Enabled()
   logger->flush_on(spdlog::level::trace);
@@ -54,32 +55,6 @@ void AppendLogfmtValue(std::string* out, std::string_view v) {
       out->push_back(' ');
     } else {
       out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
-
-void AppendJsonString(std::string* out, std::string_view v) {
-  out->push_back('"');
-  for (char c : v) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(c);
-        }
     }
   }
   out->push_back('"');
@@ -151,12 +126,12 @@ std::string FormatBody(Level level, std::string_view msg, std::initializer_list<
   out.reserve(64 + msg.size());
   if (json) {
     out.append("\"level\":\"").append(LevelName(level)).append("\",\"msg\":");
-    AppendJsonString(&out, msg);
+    AppendJsonString(msg, &out);
     for (const Field& f : fields) {
       out.push_back(',');
-      AppendJsonString(&out, f.key);
+      AppendJsonString(f.key, &out);
       out.push_back(':');
-      AppendJsonString(&out, f.value);
+      AppendJsonString(f.value, &out);
     }
   } else {
     out.append("level=").append(LevelName(level)).append(" msg=");

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/JsonString.h"
 #include "config/Config.h"
 #include "protocol/StreamEncoder.h"
 #include "protocol/StreamEvent.h"
@@ -62,9 +63,6 @@ class OpenAiChunkEncoder {
   ApiKind api_;
   std::string prefix_;  // `data: {"id":..,"object":..,"created":..,"model":..,"choices":[`
 };
-
-// Appends `s` as a JSON string literal (quotes included) to *out.
-void AppendJsonString(std::string_view s, std::string* out);
 
 // The StreamEncoder of openai-chat and openai-completions, on OpenAiChunkEncoder. Start: the
 // role chunk (chat only). Tokens: one AppendTokenChunk (completions cannot carry reasoning and

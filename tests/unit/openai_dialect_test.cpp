@@ -11,92 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "dialect_test_support.h"
 #include "protocol/Dialect.h"
 
 namespace llmprobe {
 namespace {
 
-std::string ReadFixture(const std::string& name) {
-  const std::string path = std::string(LLMPROBE_TESTDATA_DIR) + "/streams/" + name;
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "cannot open " << path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-const char* FinishName(FinishReason f) {
-  switch (f) {
-    case FinishReason::kNone:
-      return "none";
-    case FinishReason::kStop:
-      return "stop";
-    case FinishReason::kLength:
-      return "length";
-    case FinishReason::kToolCalls:
-      return "tool_calls";
-    case FinishReason::kContentFilter:
-      return "content_filter";
-    case FinishReason::kOther:
-      return "other";
-  }
-  return "?";
-}
-
-// Every field of a StreamEvent, compactly: "content+usage=14/7/0+finish=stop", "none".
-std::string Describe(const StreamEvent& e) {
-  std::string s;
-  auto add = [&s](const std::string& part) { s += (s.empty() ? "" : "+") + part; };
-  if (e.content) add("content");
-  if (e.reasoning) add("reasoning");
-  if (e.tool_call) add("tool");
-  const TokenUsage& u = e.usage;
-  if (u.prompt_tokens != -1 || u.completion_tokens != -1 || u.cached_tokens != -1) {
-    add("usage=" + std::to_string(u.prompt_tokens) + "/" + std::to_string(u.completion_tokens) +
-        "/" + std::to_string(u.cached_tokens));
-  }
-  if (e.finish != FinishReason::kNone) add(std::string("finish=") + FinishName(e.finish));
-  if (e.done) add("done");
-  if (e.error || !e.error_message.empty()) {
-    add(std::string(e.error ? "error=" : "message-without-error=") + e.error_message);
-  }
-  return s.empty() ? "none" : s;
-}
-
-struct Decoded {
-  std::vector<std::string> events;
-  bool ok = true;
-  DecodeError error{DecodeError::Kind::kMalformedJson, ""};
-};
-
-Decoded Decode(ApiKind api, const std::vector<std::string_view>& chunks) {
-  const std::unique_ptr<StreamDecoder> decoder = DialectFor(api).NewDecoder();
-  std::vector<StreamEvent> events;
-  Decoded out;
-  for (std::string_view chunk : chunks) {
-    out.ok = decoder->Feed(chunk, &events, &out.error);
-    if (!out.ok) break;
-  }
-  if (out.ok) out.ok = decoder->Finish(&events, &out.error);
-  for (const StreamEvent& e : events) out.events.push_back(Describe(e));
-  return out;
-}
-
-Decoded DecodeWhole(ApiKind api, std::string_view body) { return Decode(api, {body}); }
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const std::string& e : v) s += e + "\n";
-  return s;
-}
-
-// Decodes one SSE body and returns its single event's description (or the error).
-std::string One(ApiKind api, std::string_view body) {
-  const Decoded d = DecodeWhole(api, body);
-  if (!d.ok) return "FAILED: " + d.error.detail;
-  REQUIRE(d.events.size() == 1);
-  return d.events[0];
-}
+using namespace dialect_test;  // NOLINT(build/namespaces)
 
 std::string Chat(std::string_view json) {
   return One(ApiKind::kOpenAiChat, "data: " + std::string(json) + "\n\n");
@@ -105,13 +26,13 @@ std::string Chat(std::string_view json) {
 constexpr ApiKind kChat = ApiKind::kOpenAiChat;
 constexpr ApiKind kCompletions = ApiKind::kOpenAiCompletions;
 
-struct FixtureCase {
+struct ApiFixtureCase {
   const char* file;
   ApiKind api;
   std::vector<std::string> expected;
 };
 
-const std::vector<FixtureCase> kFixtureCases = {
+const std::vector<ApiFixtureCase> kFixtureCases = {
     {"openai_chat.sse",
      kChat,
      {"none", "content", "content", "content", "content", "content", "content", "content",
@@ -139,7 +60,7 @@ const std::vector<FixtureCase> kFixtureCases = {
 };
 
 TEST_CASE("openai dialect: each recorded stream decodes to the expected events") {
-  for (const FixtureCase& c : kFixtureCases) {
+  for (const ApiFixtureCase& c : kFixtureCases) {
     CAPTURE(c.file);
     const Decoded d = DecodeWhole(c.api, ReadFixture(c.file));
     CHECK_MESSAGE(d.ok, d.error.detail);
@@ -148,7 +69,7 @@ TEST_CASE("openai dialect: each recorded stream decodes to the expected events")
 }
 
 TEST_CASE("openai dialect: recorded streams decode the same under every split") {
-  for (const FixtureCase& c : kFixtureCases) {
+  for (const ApiFixtureCase& c : kFixtureCases) {
     CAPTURE(c.file);
     const std::string body = ReadFixture(c.file);
     const std::string whole = Join(DecodeWhole(c.api, body).events);
