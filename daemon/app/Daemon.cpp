@@ -112,20 +112,25 @@ void Daemon::StopAll(std::vector<std::unique_ptr<TargetProber>> probers) {
   // In parallel, so the grace period is shared, not summed.
   std::vector<std::thread> stoppers;
   for (auto& p : probers) {
+    if (p == nullptr) continue;
     stoppers.emplace_back([&p, this] { p->Stop(options_.shutdown_grace_ns); });
   }
   for (auto& t : stoppers) t.join();
 }
 
 void Daemon::Stop() {
-  if (!running_.exchange(false)) return;
-  log::Info("stopping: letting in-flight requests finish",
-            {{"grace", FormatDuration(options_.shutdown_grace_ns)}});
   std::vector<std::unique_ptr<TargetProber>> probers;
   {
+    // Under reload_mu_: a reload in progress (POST /-/reload on a web thread) finishes first,
+    // and one that comes later sees running_ false and refuses. Not held below: web_.Stop()
+    // waits for the web threads, one of which may be waiting for reload_mu_.
+    std::lock_guard<std::mutex> reload_lock(reload_mu_);
+    if (!running_.exchange(false)) return;
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [name, r] : running_targets_) probers.push_back(std::move(r.prober));
   }
+  log::Info("stopping: letting in-flight requests finish",
+            {{"grace", FormatDuration(options_.shutdown_grace_ns)}});
   StopAll(std::move(probers));
   web_.Stop();
   std::lock_guard<std::mutex> lock(mu_);
@@ -135,6 +140,7 @@ void Daemon::Stop() {
 
 Status Daemon::Reload() {
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  if (!running_) return Status::Error("not running (stopping or not started)");
   if (options_.config_file.empty()) return Status::Error("no config file to reload");
   auto fail = [this](const std::string& message) {
     self_metrics_.SetReloadResult(false, 0);

@@ -24,15 +24,18 @@ namespace {
 
 std::string Target(const std::string& name, int port, int max_tokens,
                    const std::string& extra = "") {
-  return "  - name: " + name + "\n    api: openai-chat\n    url: http://127.0.0.1:" +
-         std::to_string(port) + "/v1/chat/completions\n    model: mock-model\n" +
+  return "  - name: " + name +
+         "\n    api: openai-chat\n    url: http://127.0.0.1:" + std::to_string(port) +
+         "/v1/chat/completions\n    model: mock-model\n" +
          "    workload: {prompt_tokens: 8, max_tokens: " + std::to_string(max_tokens) + "}\n" +
          "    load: {concurrency: [1], stage_duration: 1m, warmup: 0s}\n" + extra;
 }
 
 double Successes(const std::string& metrics, const std::string& target) {
-  return ScrapeValue(metrics, "llmprobe_requests_total{concurrency=\"1\",model=\"mock-model\","
-                              "outcome=\"success\",target=\"" + target + "\"}");
+  return ScrapeValue(metrics,
+                     "llmprobe_requests_total{concurrency=\"1\",model=\"mock-model\","
+                     "outcome=\"success\",target=\"" +
+                         target + "\"}");
 }
 
 std::string Metrics(int port) {
@@ -53,9 +56,9 @@ TEST_CASE("reload: unchanged targets keep counting, changed restart, bad files a
   REQUIRE(mock.Start("127.0.0.1", 0).ok());
   TempDir dir;
   const std::string path = dir.WriteFile(
-      "c.yaml", "targets:\n" + Target("keep", mock.port(), 4) + Target("change", mock.port(), 4) +
-                    Target("drop", mock.port(), 4,
-                           "    headers: {X-Api-Token: hunter2, X-Team: search}\n"));
+      "c.yaml",
+      "targets:\n" + Target("keep", mock.port(), 4) + Target("change", mock.port(), 4) +
+          Target("drop", mock.port(), 4, "    headers: {X-Api-Token: hunter2, X-Team: search}\n"));
   auto cfg = LoadConfigFile(path);
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().message());
   DaemonOptions opts;
@@ -99,8 +102,8 @@ TEST_CASE("reload: unchanged targets keep counting, changed restart, bad files a
   CHECK(res->status == 200);
   m = Metrics(port);
   CHECK(ScrapeValue(m, "llmprobe_config_last_reload_successful") == 1);
-  CHECK(Successes(m, "keep") >= keep_before);          // kept its counter
-  CHECK(Successes(m, "change") < change_before);       // restarted: series begin again
+  CHECK(Successes(m, "keep") >= keep_before);             // kept its counter
+  CHECK(Successes(m, "change") < change_before);          // restarted: series begin again
   CHECK(m.find("target=\"drop\"") == std::string::npos);  // removed series are gone
   Sleep(300);
   m = Metrics(port);
@@ -130,8 +133,8 @@ TEST_CASE("reload: a rotated token file is picked up by SIGHUP in the real binar
   TempDir dir;
   const std::string token = dir.WriteFile("token", "first-secret\n");
   const std::string config = dir.WriteFile(
-      "c.yaml", "targets:\n" + Target("t", server_port, 4,
-                                      "    auth: {bearer_token_file: " + token + "}\n"));
+      "c.yaml",
+      "targets:\n" + Target("t", server_port, 4, "    auth: {bearer_token_file: " + token + "}\n"));
   const int port = rawhttp::FreePort();
   ChildProcess proc({LlmprobeBinary(), "run", "--config.file", config, "--web.listen-address",
                      "127.0.0.1:" + std::to_string(port), "--log.level", "debug"},
@@ -164,4 +167,39 @@ TEST_CASE("reload: a rotated token file is picked up by SIGHUP in the real binar
   CHECK(log.find("second-secret") == std::string::npos);
   server.stop();
   server_thread.join();
+}
+
+// A POST /-/reload that restarts a target while the daemon stops (a config reloader posting
+// during a rolling update) crashed: Stop() took the prober the reload had already moved out
+// (null). Now a reload in progress finishes first and a later one is refused.
+TEST_CASE("reload: a web reload racing with Stop neither crashes nor hangs") {
+  MockOptions mo;
+  mo.ttft_ns = 50 * kNanosPerMilli;
+  mo.tpot_ns = 10 * kNanosPerMilli;
+  MockServer mock(mo);
+  REQUIRE(mock.Start("127.0.0.1", 0).ok());
+  TempDir dir;
+  for (int round = 0; round < 6; ++round) {
+    CAPTURE(round);
+    const std::string path =
+        dir.WriteFile("c.yaml", "targets:\n" + Target("t", mock.port(), 8 + round % 2));
+    auto cfg = LoadConfigFile(path);
+    REQUIRE(cfg.ok());
+    DaemonOptions opts;
+    opts.listen_address = "127.0.0.1:0";
+    opts.config_file = path;
+    opts.shutdown_grace_ns = 200 * kNanosPerMilli;
+    Daemon daemon(cfg.value(), opts);
+    REQUIRE(daemon.Start().ok());
+    const int port = daemon.web_port();
+    Sleep(100);
+    dir.WriteFile("c.yaml", "targets:\n" + Target("t", mock.port(), 9 + round % 2));  // changed
+    std::thread poster([port] { rawhttp::Request(port, "POST", "/-/reload", ""); });
+    Sleep(5 * round);  // from before the reload starts to the middle of its stop
+    const auto t0 = std::chrono::steady_clock::now();
+    daemon.Stop();
+    poster.join();
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  }
+  mock.Stop();
 }
