@@ -137,7 +137,7 @@ bool HttpResponseParser::ParseHead(std::string_view head, Listener& listener) {
   size_t eol = head.find('\n');
   std::string_view line = Trim(head.substr(0, eol));
   if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[7] < '0' || line[7] > '9' ||
-      line[8] != ' ' || !std::isdigit(static_cast<unsigned char>(line[9])) ||
+      line[8] != ' ' || line[9] < '1' || line[9] > '9' ||  // 100..999 (RFC 9110 15)
       !std::isdigit(static_cast<unsigned char>(line[10])) ||
       !std::isdigit(static_cast<unsigned char>(line[11])) ||
       (line.size() > 12 && line[12] != ' ')) {

@@ -230,6 +230,9 @@ TEST_CASE("oversized heads, chunk lines and trailers are errors, at any split") 
 TEST_CASE("malformed responses are errors") {
   CHECK(Parse({"HTTP/2 200 OK\r\n\r\n"}).error == "malformed status line: \"HTTP/2 200 OK\"");
   CHECK(Parse({"HTTP/1.1 20 OK\r\n\r\n"}).state == HttpResponseParser::State::kError);
+  // Found by fuzz_http_response_parser: a status code below 100 ("078") was taken as 78.
+  CHECK(Parse({"HTTP/1.0 078 Internal Server Error\r\n\r\n"}).error ==
+        "malformed status line: \"HTTP/1.0 078 Internal Server Error\"");
   CHECK(Parse({"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"}).error ==
         "malformed header line: \"no colon here\"");
   CHECK(Parse({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}).error ==
