@@ -61,6 +61,7 @@ struct ProbeMetrics::LevelSeries {
   prometheus::Histogram* ttfb;
   prometheus::Histogram* tpot;
   prometheus::Histogram* itl;
+  std::vector<double> itl_bounds;  // itl's bucket upper bounds (for adding k samples at once)
   prometheus::Histogram* duration;
   prometheus::Histogram* start_delay;         // open loop only
   prometheus::Histogram* scheduled_ttft;      // open loop only
@@ -262,6 +263,7 @@ ProbeMetrics::LevelSeries& ProbeMetrics::Series(const std::string& target, const
   s->ttfb = &ttfb_.Add(labels, ttft_b);
   s->tpot = &tpot_.Add(labels, tpot_b);
   s->itl = &itl_.Add(labels, tpot_b);
+  s->itl_bounds = tpot_b;
   s->duration = &duration_.Add(labels, dur_b);
   if (level.open_loop()) {
     s->start_delay = &start_delay_.Add(labels, StartDelayBuckets());
@@ -332,8 +334,12 @@ void ProbeMetrics::RecordSlo(LevelSeries& s, const TargetInfo& info, const Reque
 void ProbeMetrics::Record(const SeriesKey& key, const RequestResult& r) {
   LevelSeries& s = Series(*key.target, *key.model, r.level);
   OutcomeCounter(s, *key.target, *key.model, r.level, r.outcome).Increment();
+  // Input tokens (and their cost) only for prompts a server accepted: a refused connection, a
+  // TLS error or a 429 costs nothing, and the estimate would make a dead target look busy.
+  const bool accepted = r.input_tokens_from_server || (r.http_status >= 200 && r.http_status < 300);
+  const int64_t input_tokens = accepted ? r.input_tokens : 0;
   s.output_tokens->Increment(static_cast<double>(r.output_tokens));
-  s.input_tokens->Increment(static_cast<double>(r.input_tokens));
+  s.input_tokens->Increment(static_cast<double>(input_tokens));
   const TargetInfo* info = nullptr;
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
@@ -342,14 +348,11 @@ void ProbeMetrics::Record(const SeriesKey& key, const RequestResult& r) {
   }
   if (info != nullptr && info->cost != nullptr) {
     info->cost->Increment(
-        (static_cast<double>(r.input_tokens) * info->prices.input_price_per_million +
+        (static_cast<double>(input_tokens) * info->prices.input_price_per_million +
          static_cast<double>(r.output_tokens) * info->prices.output_price_per_million) /
         1e6);
   }
   const TimingRecord& t = r.timing;
-  if (s.start_delay != nullptr && t.t_start >= 0 && t.t_intended >= 0) {
-    s.start_delay->Observe(NanosToSeconds(std::max<int64_t>(0, t.t_start - t.t_intended)));
-  }
   if (r.cached_tokens > 0) s.cached_prompt_tokens->Increment(static_cast<double>(r.cached_tokens));
   if (r.outcome != Outcome::kSuccess) return;
   if (r.token_count_mismatch) s.mismatches->Increment();
@@ -358,14 +361,30 @@ void ProbeMetrics::Record(const SeriesKey& key, const RequestResult& r) {
     s.truncated->Increment();
   }
   if (r.warmup) return;  // warm-up is counted above but kept out of latency histograms
+  if (s.start_delay != nullptr && t.t_start >= 0 && t.t_intended >= 0) {
+    s.start_delay->Observe(NanosToSeconds(std::max<int64_t>(0, t.t_start - t.t_intended)));
+  }
   if (auto v = t.TimeToFirstTokenNs()) s.ttft->Observe(NanosToSeconds(*v));
   if (auto v = t.TimeToFirstContentNs()) s.ttfc->Observe(NanosToSeconds(*v));
   if (auto v = t.TimeToFirstByteNs()) s.ttfb->Observe(NanosToSeconds(*v));
   if (auto v = t.TimePerOutputTokenNs(r.output_tokens)) s.tpot->Observe(*v / 1e9);
   if (auto v = t.RequestDurationNs()) s.duration->Observe(NanosToSeconds(*v));
   for (const ItlGap& g : r.itl) {
+    if (g.tokens <= 0) continue;
+    // A chunk of k tokens is k samples of gap / k, added in one step (a server's absurd count
+    // must not keep this thread busy for k separate observations).
     const double per_token = NanosToSeconds(g.gap_ns) / g.tokens;
-    for (int32_t i = 0; i < g.tokens; ++i) s.itl->Observe(per_token);
+    if (g.tokens == 1) {
+      s.itl->Observe(per_token);
+    } else {
+      // ObserveMultiple: one increment per bucket (the last is +Inf) and the sum.
+      std::vector<double> increments(s.itl_bounds.size() + 1, 0.0);
+      const auto bucket = static_cast<size_t>(
+          std::lower_bound(s.itl_bounds.begin(), s.itl_bounds.end(), per_token) -
+          s.itl_bounds.begin());
+      increments[bucket] = static_cast<double>(g.tokens);
+      s.itl->ObserveMultiple(increments, per_token * g.tokens);
+    }
   }
   if (s.scheduled_ttft != nullptr && t.t_first_token >= 0) {
     s.scheduled_ttft->Observe(NanosToSeconds(t.t_first_token - t.t_intended));

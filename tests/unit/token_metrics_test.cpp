@@ -154,3 +154,48 @@ TEST_CASE("token accounting metrics: no prompt target with prompts_file, removal
   CHECK(RenderExposition({registry.get()}).find("llmprobe_prompt_tokens_target{") ==
         std::string::npos);
 }
+
+// A chunk of k tokens is k ITL samples of gap / k: added in one step, the histogram is the
+// same as k single observations (and an absurd k costs one step, not k).
+TEST_CASE("token accounting metrics: a multi-token chunk's ITL samples, in one step") {
+  Fixture f;
+  RequestResult r = Success(TokenSource::kChunkUsage, 9, 3, FinishReason::kLength);
+  r.timing.t_start = 0;
+  r.timing.t_first_token = 100'000'000;
+  r.timing.t_last_token = 220'000'000;
+  r.timing.t_end = 220'000'000;
+  r.itl = {ItlGap{20'000'000, 4}, ItlGap{100'000'000, 4}};  // 5 ms x 4, 25 ms x 4
+  f.Record(r);
+  const std::string l = "{concurrency=\"4\",model=\"m\",target=\"t\"}";
+  const auto bucket = [&](const char* le) {
+    return f.Value(std::string("llmprobe_inter_token_latency_seconds_bucket{concurrency=\"4\","
+                               "model=\"m\",target=\"t\",le=\"") +
+                   le + "\"}");
+  };
+  CHECK(f.Value("llmprobe_inter_token_latency_seconds_count" + l) == 8);
+  CHECK(f.Value("llmprobe_inter_token_latency_seconds_sum" + l) == doctest::Approx(0.120));
+  CHECK(bucket("0.01") == 4);   // the TPOT buckets: 0.01, 0.025, ...
+  CHECK(bucket("0.025") == 8);  // le is inclusive: 25 ms lands in the 25 ms bucket
+  CHECK(bucket("+Inf") == 8);
+}
+
+// A prompt no server accepted (refused, TLS error, 429) costs nothing: its estimate is not
+// counted as input tokens.
+TEST_CASE("token accounting metrics: input tokens only for prompts a server accepted") {
+  Fixture f;
+  RequestResult refused;
+  refused.level = LevelId::Concurrency(4);
+  refused.outcome = Outcome::kConnectRefused;
+  refused.input_tokens = 300;  // the generator's estimate
+  f.Record(refused);
+  RequestResult limited = refused;
+  limited.outcome = Outcome::kHttpRateLimited;
+  limited.http_status = 429;
+  f.Record(limited);
+  CHECK(f.Counter("llmprobe_input_tokens_total") == 0);
+  RequestResult cut = refused;  // accepted, then the stream broke: the estimate counts
+  cut.outcome = Outcome::kReadError;
+  cut.http_status = 200;
+  f.Record(cut);
+  CHECK(f.Counter("llmprobe_input_tokens_total") == 300);
+}
