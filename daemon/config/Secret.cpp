@@ -1,5 +1,6 @@
 #include "config/Secret.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -47,6 +48,29 @@ Result<std::string> ReadSecret(const SecretRef& ref) {
     return content;
   }
   return std::string();
+}
+
+std::string RedactSecret(std::string text, std::string_view secret) {
+  constexpr size_t kMinPrefix = 8;
+  if (secret.empty()) return text;
+  const size_t min_run = std::min(kMinPrefix, secret.size());
+  const std::string_view head = secret.substr(0, min_run);
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, head.size(), head) == 0) {
+      size_t n = head.size();  // extend the run as far as it follows the secret
+      while (n < secret.size() && i + n < text.size() && text[i + n] == secret[n]) ++n;
+      if (n == secret.size() || n >= kMinPrefix) {
+        out += "<secret>";
+        i += n;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
 }
 
 }  // namespace llmprobe

@@ -6,6 +6,7 @@
 
 #include "common/Duration.h"
 #include "common/Log.h"
+#include "config/Secret.h"
 #include "load/ProbeRequest.h"
 
 namespace llmprobe {
@@ -13,14 +14,6 @@ namespace {
 
 // Upper bound on one condition-variable wait, so waits stay correct under any Clock.
 constexpr int64_t kMaxWaitSliceNs = 50 * kNanosPerMilli;
-
-std::string Redact(std::string text, const std::string& secret) {
-  if (secret.empty()) return text;
-  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-    text.replace(pos, secret.size(), "<secret>");
-  }
-  return text;
-}
 
 std::chrono::nanoseconds Slice(int64_t remaining_ns) {
   return std::chrono::nanoseconds(std::clamp<int64_t>(remaining_ns, 0, kMaxWaitSliceNs));
@@ -378,7 +371,7 @@ void TargetProber::OnDone(const Stage& stage, CircuitBreaker::Permit permit,
                {"outcome", outcome},
                {"consecutive_failures", failures},
                {"open_for", FormatDuration(open_ns / kNanosPerMilli * kNanosPerMilli)},
-               {"detail", Redact(result.error_detail, bearer_token_)}});
+               {"detail", RedactSecret(result.error_detail, bearer_token_)}});
   } else if (change == CircuitBreaker::Change::kClosed) {
     log::Info("circuit closed: the trial request succeeded", {{"target", config_.name}});
   } else if (!ok && !canceled) {
@@ -388,7 +381,7 @@ void TargetProber::OnDone(const Stage& stage, CircuitBreaker::Permit permit,
                  {{"target", config_.name},
                   {"outcome", outcome},
                   {"consecutive_failures", failures},
-                  {"detail", Redact(result.error_detail, bearer_token_)}});
+                  {"detail", RedactSecret(result.error_detail, bearer_token_)}});
     }
   } else if (ok && !previous.empty() && previous != "success") {
     log::Info("requests succeed again", {{"target", config_.name}});

@@ -128,4 +128,18 @@ TEST_CASE("secret: both sources at once is an error") {
         "secret has both a file (\"/f\") and an environment variable (\"E\"); set only one");
 }
 
+TEST_CASE("secret: redaction of whole secrets and of prefixes cut short") {
+  const std::string key = "sk-proj-AbCdEfGhIjKlMnOp";
+  CHECK(RedactSecret("invalid api key " + key + " (401)", key) ==
+        "invalid api key <secret> (401)");
+  // An error body cut at 200 bytes in the middle of the echoed key.
+  CHECK(RedactSecret("invalid api key sk-proj-AbCdE", key) == "invalid api key <secret>");
+  CHECK(RedactSecret(key + key, key) == "<secret><secret>");
+  // Fewer than 8 leading characters are not the secret ("sk-proj-" alone is every key's start).
+  CHECK(RedactSecret("use an sk-proj key", key) == "use an sk-proj key");
+  // Short secrets only whole.
+  CHECK(RedactSecret("token abc and ab", "abc") == "token <secret> and ab");
+  CHECK(RedactSecret("nothing", "") == "nothing");
+}
+
 }  // namespace llmprobe
