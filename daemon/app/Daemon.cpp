@@ -168,12 +168,19 @@ Status Daemon::Reload() {
   std::map<std::string, std::pair<TargetConfig, std::string>> wanted;
   for (auto& [t, token] : targets.value()) wanted.emplace(t.name, std::make_pair(t, token));
   std::vector<std::string> stop_names;
+  int rotated = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [name, r] : running_targets_) {
       auto it = wanted.find(name);
-      if (it == wanted.end() || !(it->second.first == r.config) || it->second.second != r.token) {
+      if (it == wanted.end() || !(it->second.first == r.config)) {
         stop_names.push_back(name);
+      } else if (it->second.second != r.token) {
+        // Only the secret rotated: swap it in place, so that its series, windows, circuit and
+        // hourly budget go on (a restart would reset the budget on every rotation).
+        r.prober->SetBearerToken(it->second.second);
+        r.token = it->second.second;
+        ++rotated;
       }
     }
   }
@@ -209,8 +216,10 @@ Status Daemon::Reload() {
     log::Warn("web_listen_address changed: restart to apply",
               {{"running", options_.listen_address}, {"configured", g.web_listen_address}});
   }
-  log::Info("configuration reloaded",
-            {{"started_or_restarted", started}, {"unchanged", kept}, {"removed", removed}});
+  log::Info("configuration reloaded", {{"started_or_restarted", started},
+                                       {"unchanged", kept - rotated},
+                                       {"secret_rotated", rotated},
+                                       {"removed", removed}});
   return Status::Ok();
 }
 

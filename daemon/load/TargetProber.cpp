@@ -281,7 +281,10 @@ void TargetProber::Submit(const Stage& stage, MonoNanos t_intended, CircuitBreak
   inputs.target = &config_;
   inputs.prompt = std::move(prompt.text);
   inputs.messages = std::move(prompt.messages);
-  inputs.bearer_token = bearer_token_;
+  {
+    std::lock_guard<std::mutex> lock(token_mu_);
+    inputs.bearer_token = bearer_token_;
+  }
   HttpRequestSpec spec = dialect_.BuildRequest(inputs);
   const int64_t prompt_chars = prompt.chars;
   auto request =
@@ -371,7 +374,7 @@ void TargetProber::OnDone(const Stage& stage, CircuitBreaker::Permit permit,
                {"outcome", outcome},
                {"consecutive_failures", failures},
                {"open_for", FormatDuration(open_ns / kNanosPerMilli * kNanosPerMilli)},
-               {"detail", RedactSecret(result.error_detail, bearer_token_)}});
+               {"detail", RedactSecret(result.error_detail, BearerToken())}});
   } else if (change == CircuitBreaker::Change::kClosed) {
     log::Info("circuit closed: the trial request succeeded", {{"target", config_.name}});
   } else if (!ok && !canceled) {
@@ -381,7 +384,7 @@ void TargetProber::OnDone(const Stage& stage, CircuitBreaker::Permit permit,
                  {{"target", config_.name},
                   {"outcome", outcome},
                   {"consecutive_failures", failures},
-                  {"detail", RedactSecret(result.error_detail, bearer_token_)}});
+                  {"detail", RedactSecret(result.error_detail, BearerToken())}});
     }
   } else if (ok && !previous.empty() && previous != "success") {
     log::Info("requests succeed again", {{"target", config_.name}});
@@ -396,6 +399,16 @@ MonoNanos TargetProber::NextArrival(MonoNanos after, double rate) {
   }
   std::exponential_distribution<double> gap(1.0 / mean_ns);  // under mu_
   return after + std::max<int64_t>(1, static_cast<int64_t>(gap(rng_)));
+}
+
+void TargetProber::SetBearerToken(std::string token) {
+  std::lock_guard<std::mutex> lock(token_mu_);
+  bearer_token_ = std::move(token);
+}
+
+std::string TargetProber::BearerToken() const {
+  std::lock_guard<std::mutex> lock(token_mu_);
+  return bearer_token_;
 }
 
 TargetStatus TargetProber::Status() const {

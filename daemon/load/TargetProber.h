@@ -104,6 +104,9 @@ class TargetProber {
   void Stop(int64_t grace_ns);
 
   TargetStatus Status() const;
+  // A rotated secret (reload): requests built from now on carry it. Counters, windows, the
+  // circuit breaker and the hourly budget go on. Thread-safe.
+  void SetBearerToken(std::string token);
   const TargetConfig& config() const { return config_; }
 
  private:
@@ -136,10 +139,12 @@ class TargetProber {
   void Submit(const Stage& stage, MonoNanos t_intended, CircuitBreaker::Permit permit);
   void OnDone(const Stage& stage, CircuitBreaker::Permit permit, RequestResult&& result);
   MonoNanos NextArrival(MonoNanos after, double rate);
+  std::string BearerToken() const;  // a copy, under token_mu_
   std::vector<LevelId> Levels() const;
 
   const TargetConfig config_;
-  const std::string bearer_token_;  // secret: never logged
+  mutable std::mutex token_mu_;  // guards bearer_token_ (rotated by SetBearerToken)
+  std::string bearer_token_;     // secret: never logged
   const Dialect& dialect_;
   std::unique_ptr<Transport> transport_;
   ResultSink& sink_;

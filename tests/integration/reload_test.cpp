@@ -147,6 +147,13 @@ TEST_CASE("reload: a rotated token file is picked up by SIGHUP in the real binar
     }
     Sleep(20);
   }
+  // The first token is refused (401s are counted); a rotation keeps the target's series.
+  const std::string refused_series =
+      "llmprobe_requests_total{concurrency=\"1\",model=\"mock-model\",outcome=\"http_auth_error\","
+      "target=\"t\"}";
+  std::string before;
+  REQUIRE(HttpGet(port, "/metrics", &before) == 200);
+  const double refused_before = ScrapeValue(before, refused_series);
   dir.WriteFile("token", "second-secret\n");
   proc.Signal(SIGHUP);
   bool rotated = false;
@@ -158,11 +165,16 @@ TEST_CASE("reload: a rotated token file is picked up by SIGHUP in the real binar
     Sleep(20);
   }
   CHECK(rotated);
+  std::string after;
+  REQUIRE(HttpGet(port, "/metrics", &after) == 200);
+  CHECK(refused_before >= 1);
+  CHECK(ScrapeValue(after, refused_series) >= refused_before);  // not reset by a restart
   proc.Signal(SIGTERM);
   CHECK(proc.Wait(10000) == 0);
   // No secret in any log line, at debug level.
   const std::string log = ReadFile(dir.path() + "/log.txt");
   CHECK(log.find("configuration reloaded") != std::string::npos);
+  CHECK(log.find("secret_rotated=1") != std::string::npos);
   CHECK(log.find("first-secret") == std::string::npos);
   CHECK(log.find("second-secret") == std::string::npos);
   server.stop();
