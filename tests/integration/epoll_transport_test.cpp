@@ -251,9 +251,12 @@ TEST_CASE("epoll transport: timings match the mock schedule at concurrency 1 and
     // its own, and at 64 connections on 2 cores the threads that wake for the same instant
     // queue for a core, so its role chunk or a token leaves a few ms late. Without send
     // timestamps from the mock (issue 8) that cannot be told apart from delivery delay, so the
-    // bound is 3 ms at concurrency 1 and 10 ms at 64; the median TTFT error within 3 ms at 1
+    // bound is 5 ms at concurrency 1 and 10 ms at 64; the median TTFT error within 3 ms at 1
     // and 5 ms at 64 (measured idle: 0.3-0.8 ms and 2.2-2.7 ms).
-    const double max_bound = (concurrency == 1 ? 3.0 : 10.0) * kSlack;
+    // At concurrency 1 the maximum over 5 kept-alive requests is 5 ms: this VM's timer waits
+    // were seen to overshoot by 0.8% of their length some hours (the mock waits in two steps
+    // to limit that, see MockServer::WaitUntil), which the median absorbs and a maximum not.
+    const double max_bound = (concurrency == 1 ? 5.0 : 10.0) * kSlack;
     CHECK(ttft50 <= (concurrency == 1 ? 3.0 : 5.0) * kSlack);
     CHECK(warm_max <= max_bound);
     CHECK(sched_max <= max_bound);
