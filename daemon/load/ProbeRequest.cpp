@@ -3,9 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 
 namespace llmprobe {
+
 namespace {
+
+// Bounds on what one server can make a request hold (see HandleEvent).
+constexpr int64_t kMaxTokensPerChunk = 65536;
+constexpr size_t kMaxItlGaps = 65536;  // 1 MiB of ItlGap per request at most
 
 Outcome OutcomeForTransportError(TransportError e) {
   switch (e) {
@@ -112,15 +118,27 @@ void ProbeRequest::HandleEvent(const StreamEvent& ev, MonoNanos t) {
   TimingRecord& tr = result_.timing;
   if (ev.carries_token()) {
     int32_t k = 1;
-    if (ev.usage.completion_tokens >= 0) {  // per-chunk (cumulative) usage
+    if (tr.t_first_token < 0) chunk_usage_ = ev.usage.completion_tokens >= 0;
+    if (ev.usage.completion_tokens >= 0 && chunk_usage_) {  // per-chunk (cumulative) usage
       const int64_t before = std::max<int64_t>(last_chunk_usage_tokens_, 0);
-      k = static_cast<int32_t>(std::max<int64_t>(1, ev.usage.completion_tokens - before));
+      // At most kMaxTokensPerChunk: an absurd count must not weigh on ITL (the ladder still
+      // sees the count and reports the mismatch with the chunks).
+      k = static_cast<int32_t>(
+          std::clamp<int64_t>(ev.usage.completion_tokens - before, 1, kMaxTokensPerChunk));
       last_chunk_usage_tokens_ = ev.usage.completion_tokens;
+    } else if (ev.usage.completion_tokens >= 0) {
+      final_usage_tokens_ = ev.usage.completion_tokens;  // final usage on the last content chunk
     }
     if (tr.t_first_token < 0) {
       tr.t_first_token = t;
-    } else {
+    } else if (result_.itl.size() < kMaxItlGaps) {
       result_.itl.push_back(ItlGap{t - tr.t_last_token, k});
+    } else {
+      // A stream far longer than any max_tokens (a server ignoring it): later gaps are merged
+      // into the last one, so memory stays bounded and the token times still add up.
+      result_.itl.back().gap_ns += t - tr.t_last_token;
+      result_.itl.back().tokens = static_cast<int32_t>(std::min<int64_t>(
+          int64_t{result_.itl.back().tokens} + k, std::numeric_limits<int32_t>::max()));
     }
     if (ev.content && tr.t_first_content < 0) tr.t_first_content = t;
     tr.t_last_token = t;

@@ -59,7 +59,11 @@ class ProbeRequest final : public StreamHandler {
   Outcome abort_outcome_ = Outcome::kProtocolError;  // why we returned false from OnBody
   std::string abort_detail_;
   int64_t last_chunk_usage_tokens_ = -1;  // cumulative completion_tokens from per-chunk usage
-  int64_t final_usage_tokens_ = -1;       // completion_tokens from a usage-only chunk
+  // Per-chunk usage mode: the first token chunk carried usage (vLLM's continuous usage stats
+  // put it on every chunk). Usage on a later token chunk without it is the final count that a
+  // server attached to its last content chunk, not a per-chunk count.
+  bool chunk_usage_ = false;
+  int64_t final_usage_tokens_ = -1;  // completion_tokens from a usage-only chunk
 };
 
 }  // namespace llmprobe

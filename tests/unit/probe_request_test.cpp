@@ -141,6 +141,54 @@ TEST_CASE("probe request: multi-token chunks spread ITL over their tokens") {
   CHECK(*r.timing.TimePerOutputTokenNs(r.output_tokens) == doctest::Approx(20.0 * kMs));
 }
 
+// Review finding: a server (or proxy) that attaches the final usage to its last content chunk
+// made that chunk count as all N tokens at once (N near-zero ITL samples, ITL p50 near 0, and
+// the chunk_usage rung). Usage on a token chunk is per-chunk only if the first one had it too.
+TEST_CASE("probe request: final usage on the last content chunk is the final count") {
+  Harness h;
+  h.Headers(200, 1 * kMs);
+  REQUIRE(h.Body(h.Content("a"), 100 * kMs));
+  REQUIRE(h.Body(h.Content("b"), 120 * kMs));
+  REQUIRE(
+      h.Body("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+             "\"delta\":{\"content\":\"c\"},\"finish_reason\":\"stop\"}],\"usage\":{"
+             "\"prompt_tokens\":5,\"completion_tokens\":3}}\n\n",
+             140 * kMs));
+  REQUIRE(h.Body("data: [DONE]\n\n", 141 * kMs));
+  h.req->OnComplete(142 * kMs);
+  REQUIRE(h.result);
+  const RequestResult& r = *h.result;
+  CHECK(r.outcome == Outcome::kSuccess);
+  CHECK(r.output_source == TokenSource::kFinalUsage);
+  CHECK(r.output_tokens == 3);
+  CHECK_FALSE(r.token_count_mismatch);
+  REQUIRE(r.itl.size() == 2);
+  CHECK(r.itl[1].gap_ns == 20 * kMs);
+  CHECK(r.itl[1].tokens == 1);
+}
+
+// An absurd per-chunk count weighs at most 65536 tokens on ITL; the ladder keeps the count.
+TEST_CASE("probe request: an absurd per-chunk usage is clamped for ITL") {
+  Harness h;
+  h.Headers(200, 1 * kMs);
+  auto chunk = [](const char* text, int64_t cumulative) {
+    return std::string(
+               "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+               "\"delta\":{\"content\":\"") +
+           text + "\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":" +
+           std::to_string(cumulative) + "}}\n\n";
+  };
+  REQUIRE(h.Body(chunk("a", 1), 100 * kMs));
+  REQUIRE(h.Body(chunk("b", 2000000000), 120 * kMs));
+  REQUIRE(h.Body("data: [DONE]\n\n", 121 * kMs));
+  h.req->OnComplete(122 * kMs);
+  REQUIRE(h.result);
+  REQUIRE(h.result->itl.size() == 1);
+  CHECK(h.result->itl[0].tokens == 65536);
+  CHECK(h.result->output_tokens == 2000000000);
+  CHECK(h.result->token_count_mismatch);
+}
+
 TEST_CASE("probe request: the token ladder's rungs, and mismatches between them") {
   auto chunk = [](const char* text, int cumulative) {
     return std::string(
