@@ -87,9 +87,9 @@ int BenchCommand(const BenchFlags& f) {
       if (t.name == f.target || (f.target.empty() && targets.size() == 1)) found = &t;
     }
     if (found == nullptr) {
-      return Unusable(f.target.empty() ? "the config has several targets: name one with --target"
-                                       : "no target named \"" + f.target + "\" in " +
-                                             f.config_file);
+      return Unusable(f.target.empty()
+                          ? "the config has several targets: name one with --target"
+                          : "no target named \"" + f.target + "\" in " + f.config_file);
     }
     target = *found;
   } else {

@@ -53,11 +53,11 @@ class LevelCollector final : public ResultSink, public StageObserver {
     if (current_.concurrency == 0 && current_.rate == 0) return "warming up";
     const auto elapsed = std::chrono::steady_clock::now() - level_started_;
     char buf[160];
-    std::snprintf(buf, sizeof buf, "level %s %s, %llds measured, %lld requests done",
-                  current_.LabelName(), current_.LabelValue().c_str(),
-                  static_cast<long long>(
-                      std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()),
-                  static_cast<long long>(done_));
+    std::snprintf(
+        buf, sizeof buf, "level %s %s, %llds measured, %lld requests done", current_.LabelName(),
+        current_.LabelValue().c_str(),
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()),
+        static_cast<long long>(done_));
     return buf;
   }
 
@@ -91,7 +91,8 @@ Result<BenchReport> RunBench(const BenchOptions& options, const Clock& clock) {
   target.load.warmup_ns = options.warmup_ns;
   // Requests mode: the quota ends the stage; the duration is only a generous bound.
   target.load.stage_duration_ns =
-      options.warmup_ns + (options.requests > 0 ? 24 * 3600 * kNanosPerSecond : options.duration_ns);
+      options.warmup_ns +
+      (options.requests > 0 ? 24 * 3600 * kNanosPerSecond : options.duration_ns);
   target.schedule.mode = ScheduleMode::kContinuous;
   target.budget.max_requests_per_hour = 0;
   target.budget.max_output_tokens_per_hour = 0;

@@ -92,9 +92,9 @@ std::vector<prometheus::MetricFamily> RollingMetrics::Collect() const {
       Add(&errors, base, l.error_ratio);
     }
   }
-  return {std::move(ttft), std::move(tpot), std::move(itl),   std::move(duration),
-          std::move(tps),  std::move(rps),  std::move(errors), std::move(window),
-          std::move(holds)};
+  return {std::move(ttft),     std::move(tpot),   std::move(itl),
+          std::move(duration), std::move(tps),    std::move(rps),
+          std::move(errors),   std::move(window), std::move(holds)};
 }
 
 }  // namespace llmprobe

@@ -24,8 +24,8 @@ struct StreamEvent {
   bool tool_call = false;  // a tool-call delta with a non-empty name or arguments fragment
   TokenUsage usage;        // usage object in this event, if any
   FinishReason finish = FinishReason::kNone;
-  bool done = false;       // end-of-stream marker (`data: [DONE]`)
-  bool error = false;      // the server sent an error object in the stream
+  bool done = false;          // end-of-stream marker (`data: [DONE]`)
+  bool error = false;         // the server sent an error object in the stream
   std::string error_message;  // server's error message, truncated to 256 bytes
 
   bool carries_token() const { return content || reasoning || tool_call; }

@@ -32,17 +32,13 @@ enum class Outcome {
 };
 
 inline constexpr std::array<Outcome, 21> kAllOutcomes = {
-    Outcome::kSuccess,          Outcome::kDnsError,
-    Outcome::kConnectRefused,   Outcome::kConnectError,
-    Outcome::kConnectTimeout,   Outcome::kTlsError,
-    Outcome::kWriteError,       Outcome::kReadError,
-    Outcome::kHttpAuthError,    Outcome::kHttpNotFound,
-    Outcome::kHttpRateLimited,  Outcome::kHttpClientError,
-    Outcome::kHttpServerError,  Outcome::kTimeoutFirstToken,
-    Outcome::kTimeoutBetweenTokens, Outcome::kTimeoutTotal,
-    Outcome::kProtocolError,    Outcome::kServerErrorEvent,
-    Outcome::kStreamIncomplete, Outcome::kEmptyResponse,
-    Outcome::kCanceled,
+    Outcome::kSuccess,          Outcome::kDnsError,          Outcome::kConnectRefused,
+    Outcome::kConnectError,     Outcome::kConnectTimeout,    Outcome::kTlsError,
+    Outcome::kWriteError,       Outcome::kReadError,         Outcome::kHttpAuthError,
+    Outcome::kHttpNotFound,     Outcome::kHttpRateLimited,   Outcome::kHttpClientError,
+    Outcome::kHttpServerError,  Outcome::kTimeoutFirstToken, Outcome::kTimeoutBetweenTokens,
+    Outcome::kTimeoutTotal,     Outcome::kProtocolError,     Outcome::kServerErrorEvent,
+    Outcome::kStreamIncomplete, Outcome::kEmptyResponse,     Outcome::kCanceled,
 };
 
 // The label value, e.g. "success", "connect_refused", "http_server_error".

@@ -35,14 +35,14 @@ struct RequestResult {
   int http_status = 0;        // 0 = no response
   int64_t output_tokens = 0;  // by the ladder rung in output_source
   TokenSource output_source = TokenSource::kChunkCount;
-  int64_t token_chunks = 0;   // token-bearing chunks seen
+  int64_t token_chunks = 0;           // token-bearing chunks seen
   bool token_count_mismatch = false;  // server usage disagreed with the chunk count
-  int64_t input_tokens = 0;   // server usage.prompt_tokens, else the prompt generator's estimate
+  int64_t input_tokens = 0;  // server usage.prompt_tokens, else the prompt generator's estimate
   bool input_tokens_from_server = false;
   int64_t cached_tokens = -1;  // usage cached prompt tokens, -1 = not reported
   FinishReason finish = FinishReason::kNone;
-  std::vector<ItlGap> itl;     // one entry per token-bearing chunk after the first
-  std::string error_detail;    // short, secret-free text for logs; empty on success
+  std::vector<ItlGap> itl;      // one entry per token-bearing chunk after the first
+  std::string error_detail;     // short, secret-free text for logs; empty on success
   int64_t retry_after_ns = -1;  // from a Retry-After header, -1 = none
 };
 

@@ -29,11 +29,10 @@ std::string ResolveFirstAddress(const std::string& host) {
   addrinfo* res = nullptr;
   if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) return "";
   char buf[INET6_ADDRSTRLEN] = {};
-  const void* addr = res->ai_family == AF_INET6
-                         ? static_cast<const void*>(
-                               &reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr)
-                         : static_cast<const void*>(
-                               &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr);
+  const void* addr =
+      res->ai_family == AF_INET6
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr);
   inet_ntop(res->ai_family, addr, buf, sizeof buf);
   freeaddrinfo(res);
   return buf;

@@ -48,7 +48,8 @@ class StreamHandler {
   // Just before the request is written (connection setup, if any, comes after).
   virtual void OnStart(MonoNanos t_start) = 0;
   // Status line and headers received. Header names are lower-cased.
-  virtual void OnHeaders(int status, const std::vector<std::pair<std::string, std::string>>& headers,
+  virtual void OnHeaders(int status,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
                          MonoNanos t) = 0;
   // Body bytes (de-chunked) as they arrive. Return false to abort the request (kAborted).
   virtual bool OnBody(std::string_view bytes, MonoNanos t) = 0;

@@ -70,7 +70,8 @@ const std::map<std::string, Labels>& KnownMetrics() {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Strips a histogram series suffix, so that x_bucket/x_count/x_sum look up x.
@@ -89,7 +90,9 @@ bool IsCounterSeries(const std::string& name) {
          EndsWith(name, "_sum");
 }
 
-bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':'; }
+bool IsIdentStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+}
 bool IsIdentChar(char c) { return IsIdentStart(c) || std::isdigit(static_cast<unsigned char>(c)); }
 
 size_t SkipSpace(const std::string& s, size_t i) {
@@ -172,16 +175,16 @@ std::string EnclosingCall(const std::string& s, size_t pos) {
 }
 
 const std::set<std::string>& GroupingKeywords() {
-  static const std::set<std::string> k = {"by", "without", "on", "ignoring", "group_left",
-                                          "group_right"};
+  static const std::set<std::string> k = {"by",       "without",    "on",
+                                          "ignoring", "group_left", "group_right"};
   return k;
 }
 // Keywords, and aggregation operators (they may be followed by `by (...)` instead of `(`).
 const std::set<std::string>& OtherKeywords() {
   static const std::set<std::string> k = {
-      "and", "or", "unless", "bool", "offset", "inf", "nan", "Inf", "NaN", "atan2",
-      "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values",
-      "bottomk", "topk", "quantile", "limitk", "limit_ratio"};
+      "and",    "or",    "unless",       "bool",    "offset", "inf",      "nan",    "Inf",
+      "NaN",    "atan2", "sum",          "min",     "max",    "avg",      "group",  "stddev",
+      "stdvar", "count", "count_values", "bottomk", "topk",   "quantile", "limitk", "limit_ratio"};
   return k;
 }
 
@@ -212,7 +215,8 @@ std::vector<PromSelector> ScanSelectors(const std::string& e, std::vector<std::s
       out.push_back(sel);
       i = end;
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < e.size() && std::isdigit(static_cast<unsigned char>(e[i + 1])))) {
+               (c == '.' && i + 1 < e.size() &&
+                std::isdigit(static_cast<unsigned char>(e[i + 1])))) {
       while (i < e.size() && (IsIdentChar(e[i]) || e[i] == '.')) ++i;  // number or duration
     } else if (c == '$') {  // a Grafana variable outside a string, e.g. $__range: skip it
       ++i;
@@ -316,8 +320,9 @@ bool IsTemplatedDatasource(const nlohmann::json& ds) {
 void LintPanel(const nlohmann::json& panel, std::set<int>* ids, std::vector<std::string>* out) {
   const std::string title = Str(panel, "title");
   const std::string type = Str(panel, "type");
-  const std::string where =
-      "panel " + (panel.contains("id") ? panel["id"].dump() : std::string("?")) + " \"" + title + "\"";
+  const std::string where = "panel " +
+                            (panel.contains("id") ? panel["id"].dump() : std::string("?")) + " \"" +
+                            title + "\"";
   auto fail = [&](const std::string& message) { out->push_back(where + ": " + message); };
 
   if (!panel.contains("id") || !panel["id"].is_number_integer()) {
@@ -372,7 +377,8 @@ std::vector<std::string> LintDashboard(const nlohmann::json& d, const std::strin
   }
   if (Str(d, "title").empty()) out.push_back("dashboard has no title");
   if (!d.contains("editable") || d["editable"] != false) out.push_back("editable is not false");
-  if (d.contains("id") && !d["id"].is_null()) out.push_back("id is not null (provisioned dashboards)");
+  if (d.contains("id") && !d["id"].is_null())
+    out.push_back("id is not null (provisioned dashboards)");
 
   std::map<std::string, nlohmann::json> vars;
   if (d.contains("templating") && d["templating"].contains("list")) {
@@ -387,7 +393,8 @@ std::vector<std::string> LintDashboard(const nlohmann::json& d, const std::strin
     auto v = vars.find(name);
     if (v == vars.end()) {
       out.push_back(std::string("no `") + name + "` variable");
-    } else if (!v->second.contains("datasource") || !IsTemplatedDatasource(v->second["datasource"])) {
+    } else if (!v->second.contains("datasource") ||
+               !IsTemplatedDatasource(v->second["datasource"])) {
       out.push_back(std::string("variable `") + name + "` does not query ${datasource}");
     }
   }

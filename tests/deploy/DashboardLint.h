@@ -14,8 +14,8 @@ struct PromSelector {
   std::string metric;  // "" for a bare {...} selector
   // Label matchers as written, label -> operator and value, e.g. {"job", "=~\"$job\""}.
   std::vector<std::pair<std::string, std::string>> matchers;
-  std::string range;          // text inside the [...] right after the selector, "" if none
-  std::string enclosing_call; // function whose first argument the selector is ("rate"), or ""
+  std::string range;           // text inside the [...] right after the selector, "" if none
+  std::string enclosing_call;  // function whose first argument the selector is ("rate"), or ""
 };
 
 // Scans a PromQL expression (Grafana variables allowed) for metric selectors. Label lists of

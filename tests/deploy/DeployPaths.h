@@ -1,4 +1,5 @@
-// Where the deploy tests find the repository and the built binary (set by tests/deploy/CMakeLists.txt).
+// Where the deploy tests find the repository and the built binary (set by
+// tests/deploy/CMakeLists.txt).
 #pragma once
 
 #include <filesystem>

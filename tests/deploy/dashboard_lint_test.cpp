@@ -146,79 +146,102 @@ TEST_CASE("the checker fails when a rule is broken") {
                  "no unit");
   }
   SUBCASE("fixed range instead of $__rate_interval") {
-    ExpectBroken([](nlohmann::json& d) {
-      auto& q = FirstQuery(d, "[$__rate_interval]");
-      std::string e = q["expr"];
-      ReplaceOnce(e, "[$__rate_interval]", "[5m]");
-      q["expr"] = e;
-    }, "range [5m] is not [$__rate_interval]");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          auto& q = FirstQuery(d, "[$__rate_interval]");
+          std::string e = q["expr"];
+          ReplaceOnce(e, "[$__rate_interval]", "[5m]");
+          q["expr"] = e;
+        },
+        "range [5m] is not [$__rate_interval]");
   }
   SUBCASE("query without the job filter") {
-    ExpectBroken([](nlohmann::json& d) {
-      auto& q = FirstQuery(d, "llmprobe_output_tokens_total");
-      std::string e = q["expr"];
-      ReplaceOnce(e, R"(job=~"$job",)", "");
-      q["expr"] = e;
-    }, R"(llmprobe_output_tokens_total is not filtered by job=~"$job")");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          auto& q = FirstQuery(d, "llmprobe_output_tokens_total");
+          std::string e = q["expr"];
+          ReplaceOnce(e, R"(job=~"$job",)", "");
+          q["expr"] = e;
+        },
+        R"(llmprobe_output_tokens_total is not filtered by job=~"$job")");
   }
   SUBCASE("query without the instance filter") {
-    ExpectBroken([](nlohmann::json& d) {
-      auto& q = FirstQuery(d, "llmprobe_stage_concurrency");
-      std::string e = q["expr"];
-      ReplaceOnce(e, R"(instance=~"$instance",)", "");
-      q["expr"] = e;
-    }, "is not filtered by instance");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          auto& q = FirstQuery(d, "llmprobe_stage_concurrency");
+          std::string e = q["expr"];
+          ReplaceOnce(e, R"(instance=~"$instance",)", "");
+          q["expr"] = e;
+        },
+        "is not filtered by instance");
   }
   SUBCASE("query without the target filter") {
-    ExpectBroken([](nlohmann::json& d) {
-      auto& q = FirstQuery(d, "llmprobe_budget_exhausted");
-      std::string e = q["expr"];
-      ReplaceOnce(e, R"(,target=~"$target")", "");
-      q["expr"] = e;
-    }, "llmprobe_budget_exhausted is not filtered by target");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          auto& q = FirstQuery(d, "llmprobe_budget_exhausted");
+          std::string e = q["expr"];
+          ReplaceOnce(e, R"(,target=~"$target")", "");
+          q["expr"] = e;
+        },
+        "llmprobe_budget_exhausted is not filtered by target");
   }
   SUBCASE("request metric without the model filter") {
-    ExpectBroken([](nlohmann::json& d) {
-      auto& q = FirstQuery(d, "llmprobe_time_to_first_token_seconds_bucket");
-      std::string e = q["expr"];
-      ReplaceOnce(e, R"(,model=~"$model")", "");
-      q["expr"] = e;
-    }, "llmprobe_time_to_first_token_seconds_bucket is not filtered by model");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          auto& q = FirstQuery(d, "llmprobe_time_to_first_token_seconds_bucket");
+          std::string e = q["expr"];
+          ReplaceOnce(e, R"(,model=~"$model")", "");
+          q["expr"] = e;
+        },
+        "llmprobe_time_to_first_token_seconds_bucket is not filtered by model");
   }
   SUBCASE("filter with a fixed value instead of the variable") {
-    ExpectBroken([](nlohmann::json& d) {
-      auto& q = FirstQuery(d, "llmprobe_output_tokens_total");
-      std::string e = q["expr"];
-      ReplaceOnce(e, R"(target=~"$target")", R"(target="vllm")");
-      q["expr"] = e;
-    }, R"(filters target="vllm")");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          auto& q = FirstQuery(d, "llmprobe_output_tokens_total");
+          std::string e = q["expr"];
+          ReplaceOnce(e, R"(target=~"$target")", R"(target="vllm")");
+          q["expr"] = e;
+        },
+        R"(filters target="vllm")");
   }
   SUBCASE("counter outside rate()") {
-    ExpectBroken([](nlohmann::json& d) {
-      FirstQuery(d, "llmprobe_output_tokens_total")["expr"] =
-          std::string("sum(llmprobe_output_tokens_total{") + kFilters + "})";
-    }, "counter llmprobe_output_tokens_total used outside rate()/increase()");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          FirstQuery(d, "llmprobe_output_tokens_total")["expr"] =
+              std::string("sum(llmprobe_output_tokens_total{") + kFilters + "})";
+        },
+        "counter llmprobe_output_tokens_total used outside rate()/increase()");
   }
   SUBCASE("histogram bucket through irate()") {
-    ExpectBroken([](nlohmann::json& d) {
-      FirstQuery(d, "llmprobe_output_tokens_total")["expr"] =
-          std::string("sum(irate(llmprobe_output_tokens_total{") + kFilters + "}[$__rate_interval]))";
-    }, "used outside rate()/increase()");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          FirstQuery(d, "llmprobe_output_tokens_total")["expr"] =
+              std::string("sum(irate(llmprobe_output_tokens_total{") + kFilters +
+              "}[$__rate_interval]))";
+        },
+        "used outside rate()/increase()");
   }
   SUBCASE("unknown metric") {
-    ExpectBroken([](nlohmann::json& d) {
-      FirstQuery(d, "llmprobe_output_tokens_total")["expr"] =
-          std::string("llmprobe_made_up{") + kFilters + "}";
-    }, "unknown metric llmprobe_made_up");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          FirstQuery(d, "llmprobe_output_tokens_total")["expr"] =
+              std::string("llmprobe_made_up{") + kFilters + "}";
+        },
+        "unknown metric llmprobe_made_up");
   }
   SUBCASE("panel datasource not ${datasource}") {
-    ExpectBroken([](nlohmann::json& d) { d["panels"][1]["datasource"]["uid"] = "P1809F7CD0C75ACF3"; },
-                 "datasource is not");
+    ExpectBroken(
+        [](nlohmann::json& d) { d["panels"][1]["datasource"]["uid"] = "P1809F7CD0C75ACF3"; },
+        "datasource is not");
   }
   SUBCASE("query datasource not ${datasource}") {
-    ExpectBroken([](nlohmann::json& d) {
-      d["panels"][1]["targets"][0]["datasource"] = {{"type", "prometheus"}, {"uid", "prometheus"}};
-    }, "query A: datasource is not ${datasource}");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          d["panels"][1]["targets"][0]["datasource"] = {{"type", "prometheus"},
+                                                        {"uid", "prometheus"}};
+        },
+        "query A: datasource is not ${datasource}");
   }
   SUBCASE("editable dashboard") {
     ExpectBroken([](nlohmann::json& d) { d["editable"] = true; }, "editable is not false");
@@ -231,21 +254,25 @@ TEST_CASE("the checker fails when a rule is broken") {
                  "duplicate panel id");
   }
   SUBCASE("missing template variable") {
-    ExpectBroken([](nlohmann::json& d) {
-      auto& list = d["templating"]["list"];
-      for (size_t i = 0; i < list.size(); ++i) {
-        if (list[i]["name"] == "model") list.erase(i);
-      }
-    }, "no `model` variable");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          auto& list = d["templating"]["list"];
+          for (size_t i = 0; i < list.size(); ++i) {
+            if (list[i]["name"] == "model") list.erase(i);
+          }
+        },
+        "no `model` variable");
   }
   SUBCASE("rule broken inside a collapsed row") {
-    ExpectBroken([](nlohmann::json& d) {
-      nlohmann::json hidden = d["panels"][1];
-      hidden["id"] = 999;
-      hidden.erase("description");
-      d["panels"][0]["collapsed"] = true;
-      d["panels"][0]["panels"] = nlohmann::json::array({hidden});
-    }, "panel 999");
+    ExpectBroken(
+        [](nlohmann::json& d) {
+          nlohmann::json hidden = d["panels"][1];
+          hidden["id"] = 999;
+          hidden.erase("description");
+          d["panels"][0]["collapsed"] = true;
+          d["panels"][0]["panels"] = nlohmann::json::array({hidden});
+        },
+        "panel 999");
   }
 }
 

@@ -50,7 +50,9 @@ YAML::Node At(const YAML::Node& root, std::initializer_list<std::string> keys) {
   }
   return cur;
 }
-std::string Str(const YAML::Node& n) { return n.IsDefined() && n.IsScalar() ? n.as<std::string>() : ""; }
+std::string Str(const YAML::Node& n) {
+  return n.IsDefined() && n.IsScalar() ? n.as<std::string>() : "";
+}
 std::string Str(const YAML::Node& root, std::initializer_list<std::string> keys) {
   return Str(At(root, keys));
 }
@@ -281,7 +283,8 @@ Workload CheckExample(const std::string& dir) {
   close(fd);
   { std::ofstream(tmpl) << config_text; }
   std::string out;
-  const int rc = Run(std::string("'") + LLMPROBE_DEPLOY_BINARY + "' check-config --config.file=" + tmpl, &out);
+  const int rc =
+      Run(std::string("'") + LLMPROBE_DEPLOY_BINARY + "' check-config --config.file=" + tmpl, &out);
   std::filesystem::remove(tmpl);
   CHECK_MESSAGE(rc == 0, "check-config of " << dir << "'s llmprobe.yaml:\n" << out);
   return w;
@@ -345,8 +348,9 @@ TEST_CASE("fleet: a StatefulSet whose pods shard the targets with --shard=INDEX/
 int main(int argc, char** argv) {
   std::string out;
   if (llmprobe::deploy::Run("kubectl version --client", &out) != 0) {
-    std::printf("SKIP: kubectl not found (it is not a Debian package; install it from "
-                "https://kubernetes.io/docs/tasks/tools/ to render the manifests)\n");
+    std::printf(
+        "SKIP: kubectl not found (it is not a Debian package; install it from "
+        "https://kubernetes.io/docs/tasks/tools/ to render the manifests)\n");
     return 77;
   }
   doctest::Context context(argc, argv);

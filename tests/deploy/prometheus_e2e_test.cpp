@@ -8,9 +8,9 @@
 //     firing within a bounded time.
 // Expectations follow what the daemon exports: an expression without data fails unless one of
 // its metrics has no series on the daemon's /metrics at all (a feature still being built, or one
-// this config does not exercise); those are printed as "PENDING(no series): ..." lines. The
-// burn-rate case needs the SLO counters: without them it prints "PENDING(issue 3): ..." and
-// ctest reports it as Skipped.
+// this config does not exercise); those are printed as "PENDING(no series): ..." lines and fail
+// the test too (every such metric is built now). The burn-rate case fails without the SLO
+// counters.
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -86,28 +86,28 @@ class Stack {
                                  "--listen=127.0.0.1:" + std::to_string(mock_port_),
                                  "--ttft=" + ttft, "--tpot=5ms", "--max-tokens=16"},
         dir_.path() + "/mock-" + ttft + ".log");
-    REQUIRE_MESSAGE(WaitForPort(mock_port_), "mock did not start:\n" << ReadText(dir_.path() + "/mock-" + ttft + ".log"));
+    REQUIRE_MESSAGE(WaitForPort(mock_port_),
+                    "mock did not start:\n"
+                        << ReadText(dir_.path() + "/mock-" + ttft + ".log"));
   }
 
-  // Starts the daemon with the extended config if this build accepts it, else the core one.
+  // Starts the daemon with the extended config (SLOs, a priced budget, an open-loop target).
   void StartDaemon() {
-    const std::string full = dir_.WriteFile("llmprobe-full.yaml", Config(true));
-    const std::string core = dir_.WriteFile("llmprobe-core.yaml", Config(false));
+    const std::string config = dir_.WriteFile("llmprobe-full.yaml", Config(true));
     std::string out;
-    std::string config = full;
-    if (testing::RunShell("'" + testing::LlmprobeBinary() + "' check-config --config.file=" + full, &out) != 0) {
-      std::printf("PENDING(no extended config): this build rejects slo/budget/rate keys, running the "
-                  "core config. check-config said:\n%s\n", out.c_str());
-      config = core;
-      extended_config_ = false;
-    }
+    REQUIRE_MESSAGE(
+        testing::RunShell(
+            "'" + testing::LlmprobeBinary() + "' check-config --config.file=" + config, &out) == 0,
+        "check-config refused the e2e config:\n"
+            << out);
     daemon_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{testing::LlmprobeBinary(), "run", "--config.file=" + config,
                                  "--web.listen-address=127.0.0.1:" + std::to_string(daemon_port_),
                                  "--log.level=warn"},
         dir_.path() + "/daemon.log");
     REQUIRE_MESSAGE(testing::WaitForHttp(daemon_port_, "/-/ready", 15000),
-                    "daemon not ready:\n" << ReadText(dir_.path() + "/daemon.log"));
+                    "daemon not ready:\n"
+                        << ReadText(dir_.path() + "/daemon.log"));
   }
 
   void StartPrometheus() {
@@ -116,18 +116,22 @@ class Stack {
     std::string out;
     const std::string rules = dir_.path() + "/llmprobe-rules.fast.yaml";
     REQUIRE(testing::RunShell("sh '" + (SourceDir() / "deploy/prometheus/render.sh").string() +
-                                  "' fast > '" + rules + "'", &out) == 0);
+                                  "' fast > '" + rules + "'",
+                              &out) == 0);
     const std::string config = dir_.WriteFile("prometheus.yml",
-        "global:\n"
-        "  scrape_interval: 1s\n"
-        "  scrape_timeout: 1s\n"
-        "  evaluation_interval: 1s\n"
-        "rule_files:\n"
-        "  - " + rules + "\n"
-        "scrape_configs:\n"
-        "  - job_name: llmprobe\n"
-        "    static_configs:\n"
-        "      - targets: ['127.0.0.1:" + std::to_string(daemon_port_) + "']\n");
+                                              "global:\n"
+                                              "  scrape_interval: 1s\n"
+                                              "  scrape_timeout: 1s\n"
+                                              "  evaluation_interval: 1s\n"
+                                              "rule_files:\n"
+                                              "  - " +
+                                                  rules +
+                                                  "\n"
+                                                  "scrape_configs:\n"
+                                                  "  - job_name: llmprobe\n"
+                                                  "    static_configs:\n"
+                                                  "      - targets: ['127.0.0.1:" +
+                                                  std::to_string(daemon_port_) + "']\n");
     prometheus_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{LLMPROBE_PROMETHEUS_BINARY, "--config.file=" + config,
                                  "--storage.tsdb.path=" + dir_.path() + "/tsdb",
@@ -135,7 +139,8 @@ class Stack {
                                  "--log.level=warn"},
         dir_.path() + "/prometheus.log");
     REQUIRE_MESSAGE(testing::WaitForHttp(prom_port_, "/-/ready", 30000),
-                    "prometheus not ready:\n" << ReadText(dir_.path() + "/prometheus.log"));
+                    "prometheus not ready:\n"
+                        << ReadText(dir_.path() + "/prometheus.log"));
   }
 
   // Instant query; returns the result array (REQUIREs status success).
@@ -177,7 +182,8 @@ class Stack {
         {"$target", "(e2e-chat|e2e-completions|e2e-down|e2e-rate)"},
         {"$model", kModel}};
     for (const auto& [name, value] : vars) {  // "$__rate_interval" sorts first
-      for (size_t at = expr.find(name); at != std::string::npos; at = expr.find(name, at + value.size())) {
+      for (size_t at = expr.find(name); at != std::string::npos;
+           at = expr.find(name, at + value.size())) {
         expr.replace(at, name.size(), value);
       }
     }
@@ -185,7 +191,6 @@ class Stack {
   }
 
   void RestartMockSlow() { StartMock("2s"); }
-  bool extended_config() const { return extended_config_; }
   const TempDir& dir() const { return dir_; }
 
  private:
@@ -197,9 +202,8 @@ class Stack {
     return false;
   }
 
-  // The daemon's config. `extended` adds SLOs, a budget with prices and an open-loop target.
-  // The extended keys are those of the config loader being written for issue 3; a build that
-  // rejects them runs the core config (and says so).
+  // The daemon's config. `extended` adds SLOs, a budget with prices and an open-loop target
+  // (the e2e test always runs it; without, it is the minimal config of the core keys).
   std::string Config(bool extended) const {
     const std::string mock = "http://127.0.0.1:" + std::to_string(mock_port_);
     std::string slo, budget;
@@ -220,19 +224,27 @@ class Stack {
         "targets:\n"
         "  - name: e2e-chat\n"
         "    api: openai-chat\n"
-        "    url: " + mock + "/v1/chat/completions\n"
+        "    url: " +
+        mock +
+        "/v1/chat/completions\n"
         "    model: mock-model\n"
         "    workload: {prompt_tokens: 16, max_tokens: 16}\n"
-        "    load: {concurrency: [1, 2, 4], stage_duration: 4s, warmup: 1s}\n" + slo + budget +
+        "    load: {concurrency: [1, 2, 4], stage_duration: 4s, warmup: 1s}\n" +
+        slo + budget +
         "  - name: e2e-completions\n"
         "    api: openai-completions\n"
-        "    url: " + mock + "/v1/completions\n"
+        "    url: " +
+        mock +
+        "/v1/completions\n"
         "    model: mock-model\n"
         "    workload: {prompt_tokens: 16, max_tokens: 16}\n"
-        "    load: {concurrency: [1, 2], stage_duration: 4s, warmup: 1s}\n" + slo +
+        "    load: {concurrency: [1, 2], stage_duration: 4s, warmup: 1s}\n" +
+        slo +
         "  - name: e2e-down\n"
         "    api: openai-chat\n"
-        "    url: http://127.0.0.1:" + std::to_string(dead_port_) + "/v1\n"
+        "    url: http://127.0.0.1:" +
+        std::to_string(dead_port_) +
+        "/v1\n"
         "    model: mock-model\n"
         "    timeouts: {connect: 1s}\n"
         "    load: {concurrency: [1], stage_duration: 4s, warmup: 0s}\n";
@@ -240,17 +252,20 @@ class Stack {
       config +=
           "  - name: e2e-rate\n"
           "    api: openai-chat\n"
-          "    url: " + mock + "/v1/chat/completions\n"
+          "    url: " +
+          mock +
+          "/v1/chat/completions\n"
           "    model: mock-model\n"
           "    workload: {prompt_tokens: 16, max_tokens: 16}\n"
-          "    load: {mode: rate, rate: [5, 10], max_inflight: 4, stage_duration: 4s, warmup: 1s}\n" + slo + budget;
+          "    load: {mode: rate, rate: [5, 10], max_inflight: 4, stage_duration: 4s, warmup: "
+          "1s}\n" +
+          slo + budget;
     }
     return config;
   }
 
   TempDir dir_;
   int mock_port_, daemon_port_, prom_port_, dead_port_;
-  bool extended_config_ = true;
   std::unique_ptr<ChildProcess> mock_, daemon_, prometheus_;
 };
 
@@ -271,8 +286,9 @@ std::vector<Expression> DashboardExpressions() {
       }
       if (!panels[i].contains("targets")) continue;
       for (const auto& t : panels[i]["targets"]) {
-        out.push_back({entry.path().filename().string() + " panel " + panels[i]["id"].dump() + " \"" +
-                           panels[i].value("title", "") + "\" query " + t.value("refId", ""),
+        out.push_back({entry.path().filename().string() + " panel " + panels[i]["id"].dump() +
+                           " \"" + panels[i].value("title", "") + "\" query " +
+                           t.value("refId", ""),
                        t.value("expr", "")});
       }
     }
@@ -310,7 +326,8 @@ void WaitForData(Stack& stack) {
 
 }  // namespace
 
-TEST_CASE("e2e: every dashboard query and every recording rule returns data from a real Prometheus") {
+TEST_CASE(
+    "e2e: every dashboard query and every recording rule returns data from a real Prometheus") {
   Stack stack;
   stack.StartMock("50ms");
   stack.StartDaemon();
@@ -328,8 +345,8 @@ TEST_CASE("e2e: every dashboard query and every recording rule returns data from
       const std::string def = v.value("definition", "");
       std::smatch m;
       REQUIRE_MESSAGE(std::regex_match(def, m, label_values), def);
-      const auto j = stack.Api("/api/v1/label/" + m[2].str() + "/values?match[]=" +
-                               UrlEncode(stack.Substitute(m[1].str())));
+      const auto j = stack.Api("/api/v1/label/" + m[2].str() +
+                               "/values?match[]=" + UrlEncode(stack.Substitute(m[1].str())));
       CAPTURE(def);
       CHECK_FALSE(j["data"].empty());
     }
@@ -339,7 +356,8 @@ TEST_CASE("e2e: every dashboard query and every recording rule returns data from
   std::vector<std::string> pending, failed;
   for (const Expression& e : DashboardExpressions()) {
     const std::string expr = stack.Substitute(e.expr);
-    CHECK_MESSAGE(expr.find('$') == std::string::npos, e.where << ": unsubstituted variable in " << expr);
+    CHECK_MESSAGE(expr.find('$') == std::string::npos,
+                  e.where << ": unsubstituted variable in " << expr);
     std::vector<std::string> missing;
     for (const auto& metric : RawMetrics(e.expr)) {
       if (!exported.count(metric)) missing.push_back(metric);
@@ -414,11 +432,15 @@ TEST_CASE("e2e: every dashboard query and every recording rule returns data from
   }
 
   for (const auto& p : pending) std::printf("PENDING(no series): %s\n", p.c_str());
-  std::printf("e2e: %zu dashboard queries and %zu recording rules checked; %zu pending, %zu failed\n",
-              DashboardExpressions().size(), record_inputs.size(), pending.size(), failed.size());
+  std::printf(
+      "e2e: %zu dashboard queries and %zu recording rules checked; %zu pending, %zu failed\n",
+      DashboardExpressions().size(), record_inputs.size(), pending.size(), failed.size());
   std::string failures;
   for (const auto& f : failed) failures += "\n  " + f;
   CHECK_MESSAGE(failed.empty(), "no data although every metric they read is exported:" << failures);
+  // Every feature the dashboards and rules read is built: a metric without series is a
+  // regression, not a pending feature.
+  CHECK_MESSAGE(pending.empty(), pending.size() << " expressions read metrics with no series");
 }
 
 TEST_CASE("e2e: the TTFT burn-rate alert fires after the mock turns slow") {
@@ -426,16 +448,17 @@ TEST_CASE("e2e: the TTFT burn-rate alert fires after the mock turns slow") {
   stack.StartMock("50ms");
   stack.StartDaemon();
   const std::set<std::string> exported = stack.ExportedSeries();
-  if (!exported.count("llmprobe_slo_good_requests_total") || !exported.count("llmprobe_slo_objective")) {
-    std::printf("PENDING(issue 3): the daemon exports no llmprobe_slo_good_requests_total / "
-                "llmprobe_slo_objective series (SLO counters not implemented, or the SLO config "
-                "keys rejected), so the TTFT burn-rate alert cannot fire; not checked.\n");
-    return;
+  if (!exported.count("llmprobe_slo_good_requests_total") ||
+      !exported.count("llmprobe_slo_objective")) {
+    FAIL(
+        "the daemon exports no llmprobe_slo_good_requests_total / llmprobe_slo_objective "
+        "series, so the TTFT burn-rate alert cannot fire");
   }
   stack.StartPrometheus();
   WaitForData(stack);
   // Healthy: TTFT 50ms against a 100ms threshold, no burn alert.
-  const auto quiet = stack.Query(R"(ALERTS{alertname="LlmprobeTimeToFirstTokenBudgetBurn",target="e2e-chat"})");
+  const auto quiet =
+      stack.Query(R"(ALERTS{alertname="LlmprobeTimeToFirstTokenBudgetBurn",target="e2e-chat"})");
   CHECK_MESSAGE(quiet.empty(), quiet.dump());
 
   stack.RestartMockSlow();  // every TTFT now 2s: all requests miss the threshold

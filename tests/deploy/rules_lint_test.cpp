@@ -24,7 +24,9 @@ std::string ReadText(const std::filesystem::path& path) {
   return out.str();
 }
 
-YAML::Node RulesFile() { return YAML::LoadFile((SourceDir() / "deploy/prometheus/llmprobe-rules.yaml").string()); }
+YAML::Node RulesFile() {
+  return YAML::LoadFile((SourceDir() / "deploy/prometheus/llmprobe-rules.yaml").string());
+}
 
 std::string Get(const YAML::Node& n, const char* key) {
   return n[key] && n[key].IsScalar() ? n[key].as<std::string>() : "";
@@ -99,7 +101,8 @@ TEST_CASE("burn-rate alerts use the SRE workbook windows, factors and durations"
 
 TEST_CASE("every alert has a promtool unit test") {
   std::string tests;
-  for (const auto& entry : std::filesystem::directory_iterator(SourceDir() / "deploy/prometheus/tests")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(SourceDir() / "deploy/prometheus/tests")) {
     tests += ReadText(entry.path());
   }
   for (const auto& group : RulesFile()["groups"]) {

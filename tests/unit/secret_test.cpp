@@ -130,8 +130,7 @@ TEST_CASE("secret: both sources at once is an error") {
 
 TEST_CASE("secret: redaction of whole secrets and of prefixes cut short") {
   const std::string key = "sk-proj-AbCdEfGhIjKlMnOp";
-  CHECK(RedactSecret("invalid api key " + key + " (401)", key) ==
-        "invalid api key <secret> (401)");
+  CHECK(RedactSecret("invalid api key " + key + " (401)", key) == "invalid api key <secret> (401)");
   // An error body cut at 200 bytes in the middle of the echoed key.
   CHECK(RedactSecret("invalid api key sk-proj-AbCdE", key) == "invalid api key <secret>");
   CHECK(RedactSecret(key + key, key) == "<secret><secret>");
