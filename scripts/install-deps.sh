@@ -8,10 +8,10 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   # libraries
   prometheus-cpp-dev libcpp-httplib-dev libyaml-cpp-dev libssl-dev libspdlog-dev doctest-dev
-  libcli11-dev nlohmann-json3-dev libsimdjson-dev
+  libcli11-dev nlohmann-json3-dev libsimdjson-dev libcrypt-dev
   # test tools: promtool and a real Prometheus server; xmllint, a JSON Schema validator and
-  # headless Chromium for the bench report checks
-  prometheus ca-certificates libxml2-utils python3-jsonschema chromium
+  # headless Chromium for the bench report checks; systemd-analyze and shellcheck for deploy/
+  prometheus ca-certificates libxml2-utils python3-jsonschema chromium systemd shellcheck
 )
 
 missing=()
