@@ -151,5 +151,7 @@ TEST_CASE("reasoning deltas move TTFT but not time to first content") {
   REQUIRE(m.n >= 4);
   TIMING_CHECK(std::abs(Quantile(m.ttft, 0.5) - 100.0) <= 3.0);
   TIMING_CHECK(std::abs(Quantile(m.ttfc, 0.5) - 150.0) <= 3.0);
-  CHECK(Quantile(m.ttfc, 0.5) > Quantile(m.ttft, 0.5));  // in any build: reasoning came first  // 5 reasoning tokens at 10 ms
+  CHECK(
+      Quantile(m.ttfc, 0.5) >
+      Quantile(m.ttft, 0.5));  // in any build: reasoning came first  // 5 reasoning tokens at 10 ms
 }
