@@ -66,9 +66,13 @@ void AddMockFlags(CLI::App* cmd, const std::string& prefix, MockOptions* o, Mock
   cmd->add_option("--" + prefix + "model", o->model, "Model name the mock reports")
       ->capture_default_str();
   cmd->add_option("--" + prefix + "max-connections", o->max_connections,
-                  "Concurrent connections served (one thread each)")
+                  "Connections open at once; more are accepted and closed at once")
       ->capture_default_str()
-      ->check(CLI::Range(1, 65536));
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--" + prefix + "threads", o->threads,
+                  "Event loop threads (0 = one per online CPU, at most 4)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
 }
 
 // Parses the duration texts into `o`; prints an error and returns false when one is invalid.
@@ -149,6 +153,12 @@ int RunCli(int argc, char** argv) {
       "mock", "Run the built-in OpenAI-compatible mock server with a deterministic schedule");
   mock_cmd->add_option("--listen", mock_listen, "HOST:PORT to listen on")->capture_default_str();
   AddMockFlags(mock_cmd, "", &mock, &mock_text);
+  mock_cmd
+      ->add_option("--tls-cert-file", mock.tls_cert_file,
+                   "Serve HTTPS with this PEM certificate chain (with --tls-key-file)")
+      ->check(CLI::ExistingFile);
+  mock_cmd->add_option("--tls-key-file", mock.tls_key_file, "PEM private key of --tls-cert-file")
+      ->check(CLI::ExistingFile);
 
   DemoFlags demo;
   MockFlagText demo_mock_text;

@@ -1,6 +1,7 @@
 #include "mock/BatchScheduler.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace llmprobe {
 
@@ -8,43 +9,61 @@ BatchScheduler::BatchScheduler(int max_batch) : max_batch_(max_batch) {}
 
 bool BatchScheduler::HasRoomLocked() const { return max_batch_ <= 0 || active_ < max_batch_; }
 
-void BatchScheduler::AdmitWaitingLocked(MonoNanos now) {
-  bool any = false;
+void BatchScheduler::AdmitWaitingLocked(std::vector<OnAdmit>* admitted) {
   while (!waiting_.empty() && HasRoomLocked()) {
-    Waiter* w = waiting_.front();
+    admitted->push_back(std::move(waiting_.front().on_admit));
     waiting_.pop_front();
-    w->admitted = true;
-    w->admitted_at = now;
-    ++active_;  // counted here, not when the waiter wakes, so the next admission sees it
-    any = true;
+    ++active_;  // counted here, so that the next admission sees it
   }
-  if (any) admitted_cv_.notify_all();
 }
 
-std::optional<MonoNanos> BatchScheduler::Admit(MonoNanos arrival) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (shutdown_) return std::nullopt;
+void BatchScheduler::RunAdmitted(std::vector<OnAdmit>& admitted, MonoNanos now) {
+  for (OnAdmit& on_admit : admitted) on_admit(now);
+}
+
+BatchScheduler::Admission BatchScheduler::Admit(MonoNanos arrival, OnAdmit on_admit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Admission a;
+  if (shutdown_) return a;
   if (waiting_.empty() && HasRoomLocked()) {
     ++active_;
-    return arrival;
+    a.kind = Admission::Kind::kNow;
+    a.at = arrival;
+    return a;
   }
-  Waiter self;
-  waiting_.push_back(&self);
-  admitted_cv_.wait(lock, [&] { return self.admitted || shutdown_; });
-  if (!self.admitted) return std::nullopt;  // Shutdown() emptied the queue
-  return self.admitted_at;
+  a.kind = Admission::Kind::kQueued;
+  a.ticket = next_ticket_++;
+  waiting_.push_back(Waiter{a.ticket, std::move(on_admit)});
+  return a;
+}
+
+bool BatchScheduler::Cancel(Ticket ticket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = std::find_if(waiting_.begin(), waiting_.end(),
+                               [ticket](const Waiter& w) { return w.ticket == ticket; });
+  if (it == waiting_.end()) return false;
+  waiting_.erase(it);
+  return true;
 }
 
 void BatchScheduler::Release(MonoNanos now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  active_ = std::max(0, active_ - 1);
-  AdmitWaitingLocked(now);
+  std::vector<OnAdmit> admitted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_ = std::max(0, active_ - 1);
+    AdmitWaitingLocked(&admitted);
+  }
+  RunAdmitted(admitted, now);
 }
 
 void BatchScheduler::SetMaxBatch(int max_batch, MonoNanos now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  max_batch_ = max_batch;
-  AdmitWaitingLocked(now);
+  std::vector<OnAdmit> admitted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    max_batch_ = max_batch;
+    AdmitWaitingLocked(&admitted);
+  }
+  RunAdmitted(admitted, now);
 }
 
 int BatchScheduler::max_batch() const {
@@ -63,29 +82,16 @@ int BatchScheduler::queued() const {
 }
 
 void BatchScheduler::Shutdown() {
+  std::deque<Waiter> dropped;  // destroyed outside the lock
   std::lock_guard<std::mutex> lock(mu_);
   shutdown_ = true;
-  waiting_.clear();  // never admitted now: their Admit returns nullopt
-  admitted_cv_.notify_all();
+  dropped.swap(waiting_);
 }
 
 void BatchScheduler::Reopen() {
   std::lock_guard<std::mutex> lock(mu_);
   shutdown_ = false;
-}
-
-bool BatchSlot::Admit(MonoNanos arrival) {
-  std::optional<MonoNanos> at = scheduler_->Admit(arrival);
-  if (!at) return false;
-  admitted_ = true;
-  admitted_at_ = *at;
-  return true;
-}
-
-void BatchSlot::Release(MonoNanos now) {
-  if (!admitted_) return;
-  admitted_ = false;
-  scheduler_->Release(now);
+  active_ = 0;
 }
 
 }  // namespace llmprobe

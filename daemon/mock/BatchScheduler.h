@@ -4,11 +4,11 @@
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
-#include <optional>
+#include <vector>
 
 #include "common/Clock.h"
 
@@ -16,18 +16,36 @@ namespace llmprobe {
 
 class BatchScheduler {
  public:
+  // Runs when a queued request is admitted, with its admission time, on the thread whose
+  // Release() or SetMaxBatch() admitted it (outside the scheduler's lock).
+  using OnAdmit = std::function<void(MonoNanos admitted_at)>;
+  using Ticket = uint64_t;  // names a queued request, for Cancel()
+
+  struct Admission {
+    enum class Kind {
+      kNow,      // admitted at once: `at` = the arrival
+      kQueued,   // waiting: on_admit runs later unless Cancel(ticket) or Shutdown() comes first
+      kRefused,  // after Shutdown(): not admitted, on_admit never runs
+    };
+    Kind kind = Kind::kRefused;
+    MonoNanos at = 0;
+    Ticket ticket = 0;
+  };
+
   // max_batch <= 0: no limit.
   explicit BatchScheduler(int max_batch = 0);
   BatchScheduler(const BatchScheduler&) = delete;
   BatchScheduler& operator=(const BatchScheduler&) = delete;
 
-  // Joins the queue at `arrival` and blocks until admitted. Returns the admission time: `arrival`
-  // when admitted at once (fewer than max_batch active and nobody waiting), else the time given
-  // to the Release or SetMaxBatch that admitted it. Returns nullopt after Shutdown() (then the
-  // caller is not active and must not Release).
-  std::optional<MonoNanos> Admit(MonoNanos arrival);
+  // Joins the queue at `arrival`: admitted at once when fewer than max_batch are active and
+  // nobody waits, else queued (FIFO). An admitted request is active until its Release().
+  Admission Admit(MonoNanos arrival, OnAdmit on_admit);
+  // Takes a queued request out of the queue: true if it was still waiting (it will never be
+  // admitted); false if it was admitted already (its on_admit ran or is running: that request
+  // is active and must be released) or the ticket is unknown.
+  bool Cancel(Ticket ticket);
   // An admitted request stops being active at `now`; admits queued requests (FIFO) while fewer
-  // than max_batch are active. Call exactly once per successful Admit.
+  // than max_batch are active. Call exactly once per admission.
   void Release(MonoNanos now);
 
   // Changes the limit for admissions from now on (active requests are never preempted); a
@@ -36,48 +54,29 @@ class BatchScheduler {
   int max_batch() const;
 
   int active() const;  // admitted, not yet released
-  int queued() const;  // waiting in Admit
+  int queued() const;  // waiting for admission
 
-  // Wakes every waiting Admit (they return nullopt) and makes later ones return nullopt at once.
+  // Drops the queue (those requests are never admitted) and refuses admissions from now on.
   void Shutdown();
-  // Undoes Shutdown: Admit works again.
+  // Undoes Shutdown with nobody active: Admit works again.
   void Reopen();
 
  private:
   struct Waiter {
-    bool admitted = false;
-    MonoNanos admitted_at = 0;
+    Ticket ticket;
+    OnAdmit on_admit;
   };
   bool HasRoomLocked() const;
-  void AdmitWaitingLocked(MonoNanos now);
+  // Pops the waiters that fit into *admitted (their callbacks to run after unlocking).
+  void AdmitWaitingLocked(std::vector<OnAdmit>* admitted);
+  static void RunAdmitted(std::vector<OnAdmit>& admitted, MonoNanos now);
 
   mutable std::mutex mu_;
-  std::condition_variable admitted_cv_;
   int max_batch_;  // <= 0: no limit
   int active_ = 0;
-  std::deque<Waiter*> waiting_;  // FIFO; each Waiter lives on its Admit caller's stack
+  std::deque<Waiter> waiting_;  // FIFO
+  Ticket next_ticket_ = 1;
   bool shutdown_ = false;
-};
-
-// Holds one admission and releases it when destroyed unless released before. Not thread-safe.
-class BatchSlot {
- public:
-  explicit BatchSlot(BatchScheduler* scheduler) : scheduler_(scheduler) {}
-  ~BatchSlot() { Release(SteadyClock().Now()); }
-  BatchSlot(const BatchSlot&) = delete;
-  BatchSlot& operator=(const BatchSlot&) = delete;
-
-  // Admit on the scheduler; false after its Shutdown.
-  bool Admit(MonoNanos arrival);
-  bool held() const { return admitted_; }
-  MonoNanos admitted_at() const { return admitted_at_; }
-  // Releases the slot at `now` if it is held; later calls do nothing.
-  void Release(MonoNanos now);
-
- private:
-  BatchScheduler* scheduler_;
-  bool admitted_ = false;
-  MonoNanos admitted_at_ = 0;
 };
 
 }  // namespace llmprobe

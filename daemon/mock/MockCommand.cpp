@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/Duration.h"
+#include "common/FileLimit.h"
 #include "common/HostPort.h"
 #include "common/Signals.h"
 #include "mock/MockServer.h"
@@ -21,6 +22,7 @@ int RunMockCommand(const MockOptions& options, const std::string& listen_address
   // Before the server starts its threads, so that they inherit the blocked set and the signals
   // can only be collected below.
   BlockProcessSignals();
+  RaiseOpenFileLimit();  // a connection is a descriptor: thousands of streams need more than 1024
 
   MockServer server(options);
   if (Status s = server.Start(address.value().host, address.value().port); !s.ok()) {
@@ -35,7 +37,8 @@ int RunMockCommand(const MockOptions& options, const std::string& listen_address
               " tpot_per_stream=" + FormatDuration(options.tpot_per_stream_ns) +
               " prefill_per_token=" + FormatDuration(options.prefill_per_token_ns);
   }
-  std::printf("mock: listening on http://%s (%s)\n", bound.ToString().c_str(), timing.c_str());
+  std::printf("mock: listening on %s://%s (%s)\n", options.tls_cert_file.empty() ? "http" : "https",
+              bound.ToString().c_str(), timing.c_str());
   std::fflush(stdout);
 
   while (WaitForSignal() == SIGHUP) {

@@ -48,7 +48,11 @@ struct MockOptions {
   int reasoning_tokens = 0;
   int tokens_per_chunk = 1;  // >1 coalesces k tokens into one chunk (sent at the k-th's time)
   std::string model = "mock-model";
-  int max_connections = 1024;  // concurrent connections served (one thread each)
+  int max_connections = 4096;  // open at once; more are accepted and closed at once
+  int threads = 0;             // event loops; 0 = one per online CPU, at most 4
+  // TLS: both set = serve HTTPS with this certificate chain and key (PEM files).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 }  // namespace llmprobe

@@ -14,44 +14,53 @@
 //   POST /mock/config    changes any of them for requests arriving afterwards (requests already
 //                        received keep theirs; a new max_batch applies to admissions from then
 //                        on); answers the full config, or 400 on a bad body
+//   GET  /mock/stats     how late the mock's own token writes were (MockSendStats.h)
+//   POST /mock/stats/reset   starts those figures afresh
 // and answers anything else with 404 and an OpenAI-style error object. A bad request to a
 // completion route gets 400 with the error in that route's dialect (MockReplies.h). No route
 // checks credentials (Authorization, x-api-key, api-key are ignored). /mock/config is an
 // unauthenticated admin endpoint: the mock is a test tool, do not expose it. The response format
 // is described in MockStream.h and MockEncoder.h, request parsing and the prompt-token rule (the
 // number of whitespace-separated words of the prompt) in MockRequest.h.
+//
+// Serving: event-driven, options.threads event loops (net/EventLoop.h), each with its share of
+// the connections; one loop accepts and deals new connections round-robin. Each write is timed
+// by a timer on the connection's loop, so thousands of streams cost no threads. HTTP/1.1 with
+// keep-alive (30 s idle timeout) and pipelining, Content-Length request bodies up to 1 MiB
+// (413 past it), "Expect: 100-continue" answered; plain TCP or, with options.tls_cert_file and
+// tls_key_file, TLS.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "common/Clock.h"
-#include "common/HttplibServer.h"
 #include "common/Status.h"
 #include "mock/BatchScheduler.h"
 #include "mock/MockOptions.h"
 #include "mock/MockRequest.h"  // MockCountPromptTokens
+#include "mock/MockSendStats.h"
 
-namespace httplib {
-class DataSink;
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace llmprobe {
 
-class MockStream;
-struct MockStreamEvent;
+namespace net {
+class Acceptor;
+class EventLoop;
+struct HttpRequest;
+struct SocketAddress;
+}  // namespace net
 
-// Start/Stop from one thread; the request handlers run on the server's own threads (up to
-// options.max_connections connections are served at once, one thread each, created on demand).
+class MockSession;
+struct MockReply;
+
+// Start/Stop from one thread (not from a loop thread); everything else is thread-safe.
 class MockServer {
  public:
   explicit MockServer(MockOptions options);
@@ -59,8 +68,9 @@ class MockServer {
   MockServer(const MockServer&) = delete;
   MockServer& operator=(const MockServer&) = delete;
 
-  // Binds host:port (port 0 = a free port) and starts serving on a background thread. Returns
-  // once the server accepts connections, or an error naming host:port and the reason.
+  // Binds host:port (port 0 = a free port), loads the TLS certificate if configured, and starts
+  // the event loops. Returns once the server accepts connections, or an error naming host:port
+  // (or the certificate file) and the reason.
   Status Start(const std::string& host, int port);
   // The bound port (valid after a successful Start).
   int port() const { return port_; }
@@ -68,8 +78,8 @@ class MockServer {
   // of the stream), closes idle keep-alive connections, joins the threads. Idempotent.
   void Stop();
 
-  // Requests answered so far (any endpoint, errors included), counted once the response has
-  // been written completely (a stream: after `[DONE]`). Thread-safe.
+  // Requests answered so far (any endpoint, errors included), counted when the last byte of the
+  // response is handed to the socket (a stream: with `[DONE]`). Thread-safe.
   int64_t requests_served() const { return requests_served_.load(); }
 
   // The current options: those given to the constructor with the changes made through
@@ -79,33 +89,38 @@ class MockServer {
   // admission. Thread-safe.
   int active_requests() const;
   int queued_requests() const;
+  // Connections open now. Thread-safe.
+  int open_connections() const { return open_connections_.load(); }
 
  private:
-  // Called with each event at its due time; returns false to end the response (client gone).
-  // The one place where every send passes: a send-time recorder would hook in here.
-  using EventWriter = std::function<bool(const MockStreamEvent&)>;
+  friend class MockSession;
 
-  void HandleCompletion(MockEndpoint endpoint, const httplib::Request& req, httplib::Response& res);
-  void HandleSetConfig(const httplib::Request& req, httplib::Response& res);
-  // Plays one request through the timing model (MockOptions.h): waits for admission before the
-  // first token chunk, hands each event to `write` at its due time and leaves the batch right
-  // after the last token chunk. `options` is the request's snapshot, t0 its arrival. Returns
-  // false if the response was cut short (Stop() or `write` failed).
-  bool Play(MockStream& stream, const MockOptions& options, MonoNanos t0, const EventWriter& write);
-  // Sleeps until `when` (steady clock); returns false early if Stop() was called.
-  bool WaitUntil(MonoNanos when);
+  // The reply to one complete request that arrived at t0 (MockSession plays it).
+  MockReply Route(const net::HttpRequest& request, MonoNanos t0);
+  MockReply Completion(MockEndpoint endpoint, const net::HttpRequest& request, MonoNanos t0);
+  MockReply SetConfig(const net::HttpRequest& request);
+  // An OpenAI-style error object ({"error": {...}}) with `status`; its type follows the status.
+  static MockReply ErrorReply(int status, const std::string& message, const char* code = nullptr);
+  // Takes an accepted socket on loop `index` (that loop's thread).
+  void AddSession(size_t index, int fd, const net::SocketAddress& peer);
+  // A session ended (its loop's thread): forgets it.
+  void RemoveSession(size_t index, MockSession* session);
 
   mutable std::mutex config_mu_;
   MockOptions options_;   // guarded by config_mu_
   BatchScheduler batch_;  // shut down by Stop, reopened by Start
-  std::unique_ptr<HttpServerRunner> runner_;
+  MockSendStats send_stats_;
+  std::shared_ptr<ssl_ctx_st> tls_;  // null = plain TCP
+  std::vector<std::unique_ptr<net::EventLoop>> loops_;
+  // Per loop, touched only on that loop's thread: the sessions it serves.
+  std::vector<std::unordered_map<MockSession*, std::shared_ptr<MockSession>>> sessions_;
+  std::unique_ptr<net::Acceptor> acceptor_;
+  size_t next_loop_ = 0;  // acceptor's loop thread only
   int port_ = 0;
   std::atomic<int64_t> requests_served_{0};
   std::atomic<int64_t> next_id_{0};
-
-  std::mutex stop_mu_;  // guards stopping_ transitions for stop_cv_
-  std::condition_variable stop_cv_;
-  std::atomic<bool> stopping_{false};
+  std::atomic<int> open_connections_{0};
+  int max_connections_ = 0;  // fixed at Start
 };
 
 }  // namespace llmprobe

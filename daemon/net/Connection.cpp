@@ -50,6 +50,7 @@ std::shared_ptr<Connection> Connection::Connect(EventLoop& loop, const Clock& cl
   std::shared_ptr<Connection> c(new Connection(loop, clock, fd, address, std::move(tls), listener));
   if (c->tls_context_ != nullptr) {
     c->ssl_ = c->tls_context_->NewSsl(host);
+    if (c->ssl_ != nullptr) SSL_set_connect_state(c->ssl_);
     if (c->ssl_ == nullptr || SSL_set_fd(c->ssl_, fd) != 1) {
       c->Close();
       *error = NetError::kTls;
@@ -60,6 +61,31 @@ std::shared_ptr<Connection> Connection::Connect(EventLoop& loop, const Clock& cl
   if (const int err = loop.Register(fd, kEvents, c.get()); err != 0) {
     c->Close();
     *error = NetError::kConnect;
+    *detail = ErrnoText("epoll_ctl", err);
+    return nullptr;
+  }
+  return c;
+}
+
+std::shared_ptr<Connection> Connection::Adopt(EventLoop& loop, const Clock& clock, int fd,
+                                              const SocketAddress& peer, SSL* ssl,
+                                              Listener* listener, std::string* detail) {
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  std::shared_ptr<Connection> c(new Connection(loop, clock, fd, peer, nullptr, listener));
+  c->state_ = ssl != nullptr ? State::kHandshaking : State::kOpen;
+  c->ssl_ = ssl;
+  if (ssl != nullptr) {
+    SSL_set_accept_state(ssl);
+    if (SSL_set_fd(ssl, fd) != 1) {
+      c->Close();
+      *detail = "cannot attach the TLS session: " + TakeOpenSslErrors();
+      return nullptr;
+    }
+  }
+  // Registered edge-triggered: bytes that arrived before this are reported by the first wait.
+  if (const int err = loop.Register(fd, kEvents, c.get()); err != 0) {
+    c->Close();
     *detail = ErrnoText("epoll_ctl", err);
     return nullptr;
   }
@@ -78,6 +104,7 @@ Connection::Connection(EventLoop& loop, const Clock& clock, int fd, const Socket
 Connection::~Connection() { Close(); }
 
 void Connection::Close() {
+  const std::shared_ptr<Connection> keep = std::move(self_);  // released on return
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   if (fd_ >= 0) {
@@ -90,6 +117,21 @@ void Connection::Close() {
     fd_ = -1;
   }
   std::string().swap(out_);
+}
+
+void Connection::ShutdownWriteWhenFlushed() {
+  shutdown_write_when_flushed_ = true;
+  if (state_ == State::kOpen && out_offset_ >= out_.size()) Flush();
+}
+
+void Connection::CloseWhenFlushed() {
+  if (state_ != State::kOpen || out_offset_ >= out_.size()) {
+    Close();
+    return;
+  }
+  close_when_flushed_ = true;
+  listener_ = nullptr;  // no callbacks from now on
+  self_ = shared_from_this();
 }
 
 bool Connection::tls_resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
@@ -144,7 +186,7 @@ void Connection::FinishConnect() {
 
 void Connection::Handshake() {
   ERR_clear_error();
-  const int rc = SSL_connect(ssl_);
+  const int rc = SSL_do_handshake(ssl_);  // client or server side, as set up by Connect/Adopt
   if (rc == 1) {
     BecomeOpen();
     return;
@@ -216,6 +258,13 @@ void Connection::Flush() {
   }
   out_.clear();
   out_offset_ = 0;
+  if (close_when_flushed_) {
+    Close();
+  } else if (shutdown_write_when_flushed_) {
+    shutdown_write_when_flushed_ = false;
+    if (ssl_ != nullptr) SSL_shutdown(ssl_);  // close_notify; the reply to it is not awaited
+    shutdown(fd_, SHUT_WR);
+  }
 }
 
 void Connection::ReadPlain(uint32_t events) {

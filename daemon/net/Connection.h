@@ -1,5 +1,6 @@
-// One client connection on an EventLoop: a non-blocking TCP connect (TCP_NODELAY), then for
-// TLS a non-blocking OpenSSL handshake, then buffered writes and reads. Every read is stamped
+// One TCP connection on an EventLoop: a client connection (Connect: a non-blocking connect with
+// TCP_NODELAY, then for TLS a non-blocking OpenSSL handshake) or an accepted one (Adopt: plain,
+// or the server side of a TLS handshake); then buffered writes and reads. Every read is stamped
 // with the injected Clock right after read()/SSL_read() returned, before anything looks at the
 // bytes. Events go to the current Listener (the request using the connection, or the pool that
 // keeps it idle).
@@ -54,6 +55,14 @@ class Connection final : public EventLoop::IoHandler,
                                              std::shared_ptr<TlsContext> tls,
                                              const std::string& host, Listener* listener,
                                              NetError* error, std::string* detail);
+  // Takes an accepted, non-blocking socket `fd` from `peer` (TCP_NODELAY is set here). Plain
+  // (ssl == nullptr): open at once, OnConnected is not called. TLS: takes ownership of `ssl` (a
+  // server SSL object, e.g. SSL_new on a server context); the server side of the handshake
+  // runs first and OnConnected follows it. Returns nullptr and closes `fd` (and frees `ssl`)
+  // when the socket cannot be registered, with *detail saying why.
+  static std::shared_ptr<Connection> Adopt(EventLoop& loop, const Clock& clock, int fd,
+                                           const SocketAddress& peer, SSL* ssl, Listener* listener,
+                                           std::string* detail);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -64,6 +73,13 @@ class Connection final : public EventLoop::IoHandler,
   void Send(std::string_view bytes);
   // Closes at once: no further callbacks. Idempotent.
   void Close();
+  // Closes once every byte handed to Send() is written (at once if none is pending, or when a
+  // write fails); no callbacks from now on.
+  void CloseWhenFlushed();
+  // Once every byte handed to Send() is written, ends the sending side (TLS close_notify, then
+  // a TCP FIN) while reading goes on: a server that refuses a request before reading its body
+  // lets the client finish sending and read the answer instead of meeting a reset.
+  void ShutdownWriteWhenFlushed();
 
   bool open() const { return state_ == State::kOpen; }
   bool closed() const { return state_ == State::kClosed; }
@@ -105,6 +121,9 @@ class Connection final : public EventLoop::IoHandler,
   size_t out_offset_ = 0;          // of out_, already written
   bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
   bool write_wants_read_ = false;  // TLS: SSL_write needs the socket readable
+  bool close_when_flushed_ = false;
+  bool shutdown_write_when_flushed_ = false;
+  std::shared_ptr<Connection> self_;  // CloseWhenFlushed: alive until the last byte is written
   int64_t uses_ = 0;
 };
 

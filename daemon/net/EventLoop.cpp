@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <future>
 
 namespace llmprobe::net {
 namespace {
@@ -60,6 +61,15 @@ void EventLoop::Post(Task task) {
     while (write(wake_fd_, &one, sizeof one) < 0 && errno == EINTR) {
     }
   }
+}
+
+void EventLoop::RunAndWait(const Task& task) {
+  std::promise<void> done;
+  Post([&] {
+    task();
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 bool EventLoop::InLoopThread() const { return tls_current_loop == this; }

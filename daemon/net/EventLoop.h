@@ -55,6 +55,8 @@ class EventLoop {
   // Runs `task` on the loop thread, after the current callback returned (also when called from
   // the loop thread). Tasks run in posting order. Thread-safe.
   void Post(Task task);
+  // Runs `task` on the loop thread and waits until it has run. Not from the loop thread.
+  void RunAndWait(const Task& task);
   // True on this loop's thread. Thread-safe.
   bool InLoopThread() const;
   // The loop running on the calling thread, or nullptr.

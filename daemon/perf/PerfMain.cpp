@@ -27,6 +27,7 @@
 #include "ProcStats.h"
 #include "common/Clock.h"
 #include "common/Duration.h"
+#include "common/FileLimit.h"
 #include "common/Log.h"
 
 namespace llmprobe::perf {

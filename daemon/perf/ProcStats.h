@@ -32,8 +32,4 @@ struct CpuTimes {
 };
 CpuTimes SelfCpu();
 
-// Raises the soft RLIMIT_NOFILE to the hard limit (children inherit it): thousands of streams
-// need more descriptors than the usual soft limit of 1024. Returns the new soft limit.
-int64_t RaiseOpenFileLimit();
-
 }  // namespace llmprobe::perf

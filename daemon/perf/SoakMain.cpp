@@ -27,6 +27,7 @@
 #include "SoakFaultServer.h"
 #include "common/Clock.h"
 #include "common/Duration.h"
+#include "common/FileLimit.h"
 #include "common/Signals.h"
 #include "metrics/MetricNames.h"
 #include "stats/Outcome.h"

@@ -46,58 +46,71 @@ MockOptions BatchingOptions() {
 // Pure logic.
 
 TEST_CASE("mock batching: the scheduler admits FIFO up to max_batch, at the release time") {
+  using Kind = BatchScheduler::Admission::Kind;
   BatchScheduler s(2);
-  CHECK(s.Admit(100) == 100);  // room: admitted at its arrival
-  CHECK(s.Admit(110) == 110);
+  std::vector<std::pair<int, MonoNanos>> admitted;  // (request, admission time), in order
+  auto on_admit = [&](int request) {
+    return [&admitted, request](MonoNanos at) { admitted.emplace_back(request, at); };
+  };
+  BatchScheduler::Admission a = s.Admit(100, on_admit(1));
+  CHECK(a.kind == Kind::kNow);  // room: admitted at its arrival
+  CHECK(a.at == 100);
+  CHECK(s.Admit(110, on_admit(2)).at == 110);
   CHECK(s.active() == 2);
 
-  std::optional<MonoNanos> third, fourth;
-  std::thread t3([&] { third = s.Admit(120); });
-  while (s.queued() < 1) std::this_thread::yield();
-  std::thread t4([&] { fourth = s.Admit(130); });
-  while (s.queued() < 2) std::this_thread::yield();
-  CHECK(s.active() == 2);
+  const BatchScheduler::Admission third = s.Admit(120, on_admit(3));
+  const BatchScheduler::Admission fourth = s.Admit(130, on_admit(4));
+  CHECK(third.kind == Kind::kQueued);
+  CHECK(fourth.kind == Kind::kQueued);
+  CHECK(s.queued() == 2);
+  CHECK(admitted.empty());
 
   s.Release(500);  // the oldest waiter takes the slot, with the release time as admission time
-  t3.join();
-  CHECK(third == 500);
+  REQUIRE(admitted.size() == 1);
+  CHECK(admitted[0] == std::make_pair(3, MonoNanos{500}));
   CHECK(s.active() == 2);
   CHECK(s.queued() == 1);
+  CHECK_FALSE(s.Cancel(third.ticket));  // admitted already: the caller holds a slot
 
   s.SetMaxBatch(3, 600);  // a raised limit admits at once
-  t4.join();
-  CHECK(fourth == 600);
+  REQUIRE(admitted.size() == 2);
+  CHECK(admitted[1] == std::make_pair(4, MonoNanos{600}));
   CHECK(s.active() == 3);
 
   s.SetMaxBatch(0, 700);  // no limit
-  CHECK(s.Admit(800) == 800);
+  CHECK(s.Admit(800, on_admit(5)).at == 800);
   CHECK(s.active() == 4);
   for (int i = 0; i < 4; ++i) s.Release(900);
   CHECK(s.active() == 0);
+  CHECK(admitted.size() == 2);
 }
 
-TEST_CASE("mock batching: Shutdown wakes waiting requests without admitting them") {
+TEST_CASE("mock batching: a cancelled or shut-down waiter is never admitted") {
+  using Kind = BatchScheduler::Admission::Kind;
   BatchScheduler s(1);
-  REQUIRE(s.Admit(0).has_value());
-  std::optional<MonoNanos> waiting = 1;
-  std::thread t([&] { waiting = s.Admit(5); });
-  while (s.queued() < 1) std::this_thread::yield();
-  s.Shutdown();
-  t.join();
-  CHECK_FALSE(waiting.has_value());
-  CHECK_FALSE(s.Admit(6).has_value());
-  CHECK(s.active() == 1);  // the one admitted before still holds its slot
-  s.Reopen();
-  s.Release(7);
-  CHECK(s.Admit(8) == 8);
+  int admissions = 0;
+  auto count = [&admissions](MonoNanos) { ++admissions; };
+  REQUIRE(s.Admit(0, count).kind == Kind::kNow);
+  const BatchScheduler::Admission cancelled = s.Admit(5, count);
+  const BatchScheduler::Admission next = s.Admit(6, count);
+  REQUIRE(cancelled.kind == Kind::kQueued);
+  CHECK(s.Cancel(cancelled.ticket));
+  CHECK_FALSE(s.Cancel(cancelled.ticket));
+  CHECK(s.queued() == 1);
+  s.Release(10);  // goes to the next one, not the cancelled one
+  CHECK(admissions == 1);
+  CHECK(s.active() == 1);
+  CHECK_FALSE(s.Cancel(next.ticket));
 
-  BatchScheduler unlimited;
-  {
-    BatchSlot slot(&unlimited);
-    REQUIRE(slot.Admit(1));
-    CHECK(unlimited.active() == 1);
-  }  // released by the destructor
-  CHECK(unlimited.active() == 0);
+  CHECK(s.Admit(11, count).kind == Kind::kQueued);
+  s.Shutdown();
+  CHECK(s.queued() == 0);
+  CHECK(s.Admit(12, count).kind == Kind::kRefused);
+  s.Release(13);
+  CHECK(admissions == 1);  // the waiter dropped by Shutdown never ran
+  s.Reopen();
+  CHECK(s.active() == 0);
+  CHECK(s.Admit(14, count).kind == Kind::kNow);
 }
 
 TEST_CASE("mock batching: token schedule adds each step to the previous due time") {
