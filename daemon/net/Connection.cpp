@@ -189,6 +189,9 @@ void Connection::Handshake() {
   const int rc = SSL_do_handshake(ssl_);  // client or server side, as set up by Connect/Adopt
   if (rc == 1) {
     BecomeOpen();
+    // A TLS 1.3 client sends its first request right behind its Finished message: those bytes
+    // may already wait in the socket, and their edge was spent on the handshake.
+    if (state_ == State::kOpen && SSL_is_server(ssl_) == 1) ReadTls();
     return;
   }
   const int err = SSL_get_error(ssl_, rc);

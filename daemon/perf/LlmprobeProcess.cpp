@@ -85,9 +85,9 @@ Result<StartedChild> StartMock(const std::string& llmprobe, const std::vector<st
   std::vector<std::string> argv = {llmprobe, "mock", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   StartedChild started{std::make_unique<ChildProcess>(argv), 0};
-  // "mock: listening on http://127.0.0.1:PORT (ttft=... tpot=...)"
+  // "mock: listening on http://127.0.0.1:PORT (ttft=... tpot=...)" (https:// with TLS)
   std::string line;
-  if (!started.child->ReadLine(&line) || line.find("listening on http://") == std::string::npos) {
+  if (!started.child->ReadLine(&line) || line.find("listening on http") == std::string::npos) {
     return Status::Error("llmprobe mock did not start (exit " +
                          std::to_string(started.child->Wait()) + "): " + line);
   }

@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <memory>
 
 #include "common/Clock.h"
 
@@ -88,20 +90,28 @@ double SumSamples(const std::vector<MetricSample>& samples, std::string_view nam
 }
 
 Result<std::string> HttpGet(int port, const std::string& path, int64_t timeout_ns) {
-  httplib::Client client("127.0.0.1", port);
+  return HttpCall("GET", port, path, timeout_ns, false);
+}
+
+Result<std::string> HttpCall(const std::string& method, int port, const std::string& path,
+                             int64_t timeout_ns, bool tls) {
+  std::unique_ptr<httplib::ClientImpl> client;
+  if (tls) {
+    auto ssl = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+    ssl->enable_server_certificate_verification(false);
+    client = std::move(ssl);
+  } else {
+    client = std::make_unique<httplib::ClientImpl>("127.0.0.1", port);
+  }
   const auto timeout = std::chrono::nanoseconds(timeout_ns);
-  client.set_connection_timeout(timeout);
-  client.set_read_timeout(timeout);
-  client.set_write_timeout(timeout);
-  const httplib::Result res = client.Get(path);
-  if (!res) {
-    return Status::Error("GET 127.0.0.1:" + std::to_string(port) + path + ": " +
-                         httplib::to_string(res.error()));
-  }
-  if (res->status != 200) {
-    return Status::Error("GET 127.0.0.1:" + std::to_string(port) + path + ": HTTP " +
-                         std::to_string(res->status));
-  }
+  client->set_connection_timeout(timeout);
+  client->set_read_timeout(timeout);
+  client->set_write_timeout(timeout);
+  const httplib::Result res =
+      method == "POST" ? client->Post(path, "", "application/json") : client->Get(path);
+  const std::string what = method + " 127.0.0.1:" + std::to_string(port) + path;
+  if (!res) return Status::Error(what + ": " + httplib::to_string(res.error()));
+  if (res->status != 200) return Status::Error(what + ": HTTP " + std::to_string(res->status));
   return res->body;
 }
 

@@ -34,5 +34,9 @@ double SumSamples(const std::vector<MetricSample>& samples, std::string_view nam
 // GET http://127.0.0.1:port/path; the body of a 200 answer, else an error naming the status or
 // the connection failure. Each call opens its own connection.
 Result<std::string> HttpGet(int port, const std::string& path, int64_t timeout_ns);
+// `method` ("GET" or "POST", with an empty body) to 127.0.0.1:port/path over plain HTTP or, with
+// `tls`, HTTPS without certificate verification (the benchmark's own mock); as HttpGet.
+Result<std::string> HttpCall(const std::string& method, int port, const std::string& path,
+                             int64_t timeout_ns, bool tls);
 
 }  // namespace llmprobe::perf

@@ -55,6 +55,8 @@ struct Flags {
   int metrics_levels = 8;
   bool skip_metrics = false;
   bool skip_idle = false;
+  bool tls = false;      // also run every level over TLS
+  int mock_threads = 0;  // the mock's event loops; 0 = its default
 };
 
 int64_t MustParseDuration(const std::string& flag, const std::string& text) {
@@ -157,10 +159,10 @@ std::string FailuresText(const LevelFigures& f) {
 void PrintLevelHeader() {
   std::printf(
       "| streams | tokens/s achieved / expected | delivery delay p50 / p99 / max (ms) | TTFT "
-      "error p50 / p99 / max (ms) | probe CPU per token (us) | probe CPU (%% of a core, %% of it "
-      "in the kernel) | mock "
+      "error p50 / p99 / max (ms) | mock send lateness p50 / p99 / max (ms), first token p99 | "
+      "probe CPU per token (us) | probe CPU (%% of a core, %% of it in the kernel) | mock "
       "CPU per token (us) | probe RSS (MiB) | RSS per stream (KiB) | probe threads | requests | "
-      "failures |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "failures |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 }
 
 // Probe RSS per stream in KiB: the growth from `base` (the first level run; nullptr: none) over
@@ -175,20 +177,21 @@ void PrintLevel(const LevelFigures& f, const LevelFigures* base) {
   const std::optional<double> kib = RssKibPerStream(f, base);
   const std::string per_stream = kib ? Fixed(*kib, 1) : "-";
   std::printf(
-      "| %d | %.0f / %.0f (%.1f%%) | %.3f / %.3f / %.3f | %.3f / %.3f / %.3f | %.2f | "
-      "%.0f%% (%.0f%% sys) | %.2f | %.1f | %s | %lld | %lld | %s |\n",
+      "| %d | %.0f / %.0f (%.1f%%) | %.3f / %.3f / %.3f | %.3f / %.3f / %.3f | %.3f / %.3f / "
+      "%.3f, %.3f | %.2f | %.0f%% (%.0f%% sys) | %.2f | %.1f | %s | %lld | %lld | %s |\n",
       f.concurrency, f.achieved_tokens_per_s, f.expected_tokens_per_s,
       100.0 * f.achieved_tokens_per_s / f.expected_tokens_per_s, f.delay_p50_ms, f.delay_p99_ms,
-      f.delay_max_ms, f.ttft_err_p50_ms, f.ttft_err_p99_ms, f.ttft_err_max_ms,
-      f.probe_cpu_us_per_token, f.probe_cpu_percent, 100 * f.probe_system_cpu_share,
-      f.mock_cpu_us_per_token, Mib(f.probe_rss_bytes), per_stream.c_str(),
-      static_cast<long long>(f.probe_threads), static_cast<long long>(f.requests),
-      FailuresText(f).c_str());
+      f.delay_max_ms, f.ttft_err_p50_ms, f.ttft_err_p99_ms, f.ttft_err_max_ms, f.mock_late_p50_ms,
+      f.mock_late_p99_ms, f.mock_late_max_ms, f.mock_first_late_p99_ms, f.probe_cpu_us_per_token,
+      f.probe_cpu_percent, 100 * f.probe_system_cpu_share, f.mock_cpu_us_per_token,
+      Mib(f.probe_rss_bytes), per_stream.c_str(), static_cast<long long>(f.probe_threads),
+      static_cast<long long>(f.requests), FailuresText(f).c_str());
   std::fflush(stdout);
 }
 
-void CheckLevel(const LevelFigures& f, const LevelFigures* base, Report* report) {
-  const std::string at = " @ " + std::to_string(f.concurrency);
+void CheckLevel(const LevelFigures& f, const LevelFigures* base, const std::string& transport,
+                Report* report) {
+  const std::string at = " @ " + std::to_string(f.concurrency) + transport;
   const double ttft_target = f.concurrency <= 1024 ? kTtftErrorP99Ms : kTtftErrorP99MsAbove1024;
   report->Add("TTFT error p99" + at, "<= " + Fixed(ttft_target, 0) + " ms",
               Fixed(f.ttft_err_p99_ms, 3) + " ms", f.ttft_err_p99_ms <= ttft_target);
@@ -272,12 +275,88 @@ void MeasureMetricsRender(const Flags& f, const std::string& llmprobe, const std
       r.render_p50_ms <= kRenderMs);
 }
 
+// A self-signed certificate for 127.0.0.1 in dir (cert.pem, key.pem), by the openssl CLI.
+bool MakeCertificate(const std::string& dir) {
+  ChildProcess openssl({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-keyout",
+                        dir + "/key.pem", "-out", dir + "/cert.pem", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+                       dir + "/openssl.log");
+  openssl.ReadAll();
+  if (const int status = openssl.Wait(); status != 0) {
+    std::fprintf(stderr, "llmprobe_perf: openssl req exited with %d (see %s/openssl.log)\n", status,
+                 dir.c_str());
+    return false;
+  }
+  return true;
+}
+
+// Every level of f.levels, each with a fresh mock; over TLS when `cert_dir` holds cert.pem and
+// key.pem (MakeCertificate).
+void RunLevels(const Flags& f, const std::string& llmprobe, const std::string& self,
+               const std::string& cert_dir, Report* report) {
+  const bool tls = !cert_dir.empty();
+  PrintLevelHeader();
+  std::vector<LevelFigures> done;
+  for (int level : f.levels) {
+    std::vector<std::string> mock_flags = {"--ttft",
+                                           f.ttft,
+                                           "--tpot",
+                                           f.tpot,
+                                           "--max-tokens",
+                                           std::to_string(f.max_tokens),
+                                           "--role-chunk",
+                                           "--max-connections",
+                                           std::to_string(std::max(1024, level + 64)),
+                                           "--threads",
+                                           std::to_string(f.mock_threads)};
+    std::vector<std::string> probe_flags = {
+        self,
+        "probe",
+        "--concurrency",
+        std::to_string(level),
+        "--max-tokens",
+        std::to_string(f.max_tokens),
+        "--ttft-ns",
+        std::to_string(MustParseDuration("--ttft", f.ttft)),
+        "--tpot-ns",
+        std::to_string(MustParseDuration("--tpot", f.tpot)),
+        "--warmup-ns",
+        std::to_string(MustParseDuration("--warmup", f.warmup)),
+        "--measure-ns",
+        std::to_string(MustParseDuration("--measure", f.measure))};
+    if (tls) {
+      mock_flags.insert(mock_flags.end(), {"--tls-cert-file", cert_dir + "/cert.pem",
+                                           "--tls-key-file", cert_dir + "/key.pem"});
+      probe_flags.insert(probe_flags.end(), {"--tls-ca-file", cert_dir + "/cert.pem"});
+    }
+    StartedChild mock = MustStartMock(llmprobe, mock_flags);
+    probe_flags.insert(probe_flags.end(), {"--port", std::to_string(mock.port), "--mock-pid",
+                                           std::to_string(mock.child->pid())});
+    nlohmann::json j;
+    const bool ok = RunChildJson(probe_flags, &j);
+    const bool mock_alive = !mock.child->Exited();
+    StopChild(*mock.child);
+    if (!ok || !mock_alive) {
+      if (!mock_alive)
+        std::fprintf(stderr, "llmprobe_perf: the mock exited during level %d\n", level);
+      report->Fail();
+      continue;
+    }
+    const auto figures = j.get<LevelFigures>();
+    const LevelFigures* base = done.empty() ? nullptr : &done.front();
+    PrintLevel(figures, base);
+    CheckLevel(figures, base, tls ? " (TLS)" : "", report);
+    done.push_back(figures);
+  }
+}
+
 int RunCoordinator(const Flags& f) {
   const std::string self = SelfPath();
   const std::string llmprobe = f.llmprobe.empty() ? LlmprobeBesideSelf() : f.llmprobe;
   const int64_t ttft_ns = MustParseDuration("--ttft", f.ttft);
   const int64_t tpot_ns = MustParseDuration("--tpot", f.tpot);
-  const int64_t warmup_ns = MustParseDuration("--warmup", f.warmup);
+  MustParseDuration("--warmup", f.warmup);  // exits on a bad value before anything starts
   const int64_t measure_ns = MustParseDuration("--measure", f.measure);
   const int64_t period_ns = ttft_ns + (f.max_tokens - 1) * tpot_ns;
   if (measure_ns <= 0 || period_ns <= 0) {
@@ -302,38 +381,21 @@ int RunCoordinator(const Flags& f) {
       f.warmup.c_str(), FormatDuration(window_ns).c_str(), f.measure.c_str(),
       FormatDuration(period_ns).c_str());
   std::printf(
-      "`llmprobe mock` reports no send times: delays are measured against its schedule "
-      "from the probe's t_start, so they include the request's transit and the mock's "
-      "own lateness (one thread per connection), not only the probe's delay.\n\n");
+      "Delivery delay and TTFT error are measured against the mock's schedule from the probe's "
+      "t_start: they include the request's transit and the mock's own send lateness (reported "
+      "beside them, from GET /mock/stats), not only the probe's delay.\n");
   Report report;
-  PrintLevelHeader();
-  std::vector<LevelFigures> done;
-  for (int level : f.levels) {
-    StartedChild mock =
-        MustStartMock(llmprobe, {"--ttft", f.ttft, "--tpot", f.tpot, "--max-tokens",
-                                 std::to_string(f.max_tokens), "--role-chunk", "--max-connections",
-                                 std::to_string(std::max(1024, level + 64))});
-    nlohmann::json j;
-    const bool ok =
-        RunChildJson({self, "probe", "--port", std::to_string(mock.port), "--mock-pid",
-                      std::to_string(mock.child->pid()), "--concurrency", std::to_string(level),
-                      "--max-tokens", std::to_string(f.max_tokens), "--ttft-ns",
-                      std::to_string(ttft_ns), "--tpot-ns", std::to_string(tpot_ns), "--warmup-ns",
-                      std::to_string(warmup_ns), "--measure-ns", std::to_string(measure_ns)},
-                     &j);
-    const bool mock_alive = !mock.child->Exited();
-    StopChild(*mock.child);
-    if (!ok || !mock_alive) {
-      if (!mock_alive)
-        std::fprintf(stderr, "llmprobe_perf: the mock exited during level %d\n", level);
+  RunLevels(f, llmprobe, self, "", &report);
+  if (f.tls) {
+    WorkDir certs("llmprobe-perf-tls");
+    if (!MakeCertificate(certs.path())) {
       report.Fail();
-      continue;
+    } else {
+      std::printf(
+          "\nOver TLS (`llmprobe mock --tls-cert-file --tls-key-file`, a self-signed "
+          "P-256 certificate; the probe verifies it against it as ca_file):\n");
+      RunLevels(f, llmprobe, self, certs.path(), &report);
     }
-    const auto figures = j.get<LevelFigures>();
-    const LevelFigures* base = done.empty() ? nullptr : &done.front();
-    PrintLevel(figures, base);
-    CheckLevel(figures, base, &report);
-    done.push_back(figures);
   }
   std::printf(
       "\nRSS per stream: (RSS at the level - RSS at the first level) / (streams - its "
@@ -341,9 +403,6 @@ int RunCoordinator(const Flags& f) {
       f.max_tokens, f.ttft.c_str(), f.max_tokens - 1, f.tpot.c_str());
   if (!f.skip_metrics) MeasureMetricsRender(f, llmprobe, self, &report);
   if (!f.skip_idle) MeasureIdleDaemon(llmprobe, &report);
-  std::printf(
-      "\nTLS: not measured. `llmprobe mock` serves plain HTTP only (no TLS flags in "
-      "`llmprobe mock --help`).\n");
   return report.Print();
 }
 
@@ -382,6 +441,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--skip-metrics", f.skip_metrics, "Skip the /metrics render benchmark");
   app.add_flag("--skip-idle", f.skip_idle, "Skip the idle daemon RSS measurement");
+  app.add_flag("--tls", f.tls,
+               "Also run every level over TLS (a self-signed certificate made with the openssl "
+               "CLI)");
+  app.add_option("--mock-threads", f.mock_threads,
+                 "Event loops of the mock (0 = its default: one per CPU, at most 4)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
 
   // Internal commands, run by the coordinator as child processes.
   ProbeRunOptions p;
@@ -396,6 +462,7 @@ int main(int argc, char** argv) {
   probe->add_option("--tpot-ns", p.tpot_ns)->required();
   probe->add_option("--warmup-ns", p.warmup_ns)->required();
   probe->add_option("--measure-ns", p.measure_ns)->required();
+  probe->add_option("--tls-ca-file", p.tls_ca_file);
   int metrics_port = 0, targets = 20, levels = 8;
   CLI::App* metrics = app.add_subcommand("metrics", "(internal) the /metrics render benchmark");
   metrics->group("");

@@ -22,14 +22,15 @@ namespace {
 double Ms(double ns) { return ns / 1e6; }
 
 // One closed-loop openai-chat target on the mock; `levels` is a YAML list, e.g. "[1, 2]".
+// With `ca_file`, over HTTPS with the mock's certificate verified against that CA.
 std::string TargetYaml(const std::string& name, int port, int max_tokens, const std::string& levels,
-                       int64_t stage_ns, int64_t think_ns) {
+                       int64_t stage_ns, int64_t think_ns, const std::string& ca_file = "") {
   return "  - name: " + name +
-         "\n    api: openai-chat\n    url: http://127.0.0.1:" + std::to_string(port) +
-         "/v1/chat/completions\n    model: mock-model\n"
-         "    workload: {prompt_tokens: 16, max_tokens: " +
-         std::to_string(max_tokens) + "}\n    load: {concurrency: " + levels +
-         ", stage_duration: " + FormatDuration(stage_ns) +
+         "\n    api: openai-chat\n    url: " + (ca_file.empty() ? "http" : "https") +
+         "://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions\n    model: mock-model\n" +
+         (ca_file.empty() ? "" : "    tls_config: {ca_file: \"" + ca_file + "\"}\n") +
+         "    workload: {prompt_tokens: 16, max_tokens: " + std::to_string(max_tokens) +
+         "}\n    load: {concurrency: " + levels + ", stage_duration: " + FormatDuration(stage_ns) +
          ", warmup: 0s, think_time: " + FormatDuration(think_ns) + "}\n";
 }
 
@@ -49,6 +50,16 @@ void MustStart(Daemon& daemon) {
   }
 }
 
+// The mock's /mock/stats endpoints (MockSendStats.h); exits on failure.
+std::string MustCallMock(const std::string& method, int port, const std::string& path, bool tls) {
+  Result<std::string> body = HttpCall(method, port, path, 10 * kNanosPerSecond, tls);
+  if (!body.ok()) {
+    std::fprintf(stderr, "llmprobe_perf: mock: %s\n", body.status().message().c_str());
+    std::exit(1);
+  }
+  return std::move(body).value();
+}
+
 void SleepUntil(MonoNanos t) {
   const MonoNanos now = SteadyClock().Now();
   if (t > now) std::this_thread::sleep_for(std::chrono::nanoseconds(t - now));
@@ -56,11 +67,12 @@ void SleepUntil(MonoNanos t) {
 
 // Compares each token's arrival with the mock's schedule. The mock sends token k of a request
 // at t0 + ttft + k * tpot, t0 being the moment it has read the whole request; the probe cannot
-// see t0 (the mock reports no send times), so the schedule is anchored at the probe's t_start,
-// which is earlier by the request's transit. "Delay" = arrival - (t_start + ttft + k * tpot):
-// the request's transit, the mock's lateness, the token's transit and the probe's own delay
-// (read to timestamp), together; an upper bound of the probe's part. Arrivals are rebuilt from
-// t_first_token and the ITL gaps, which are exact differences of the read timestamps.
+// see t0 (the mock reports its lateness in aggregate, not per token), so the schedule is
+// anchored at the probe's t_start, which is earlier by the request's transit. "Delay" = arrival -
+// (t_start + ttft + k * tpot): the request's transit, the mock's lateness, the token's transit and
+// the probe's own delay (read to timestamp), together; an upper bound of the probe's part. Arrivals
+// are rebuilt from t_first_token and the ITL gaps, which are exact differences of the read
+// timestamps.
 class ScheduleSink final : public ResultSink {
  public:
   ScheduleSink(const ProbeRunOptions& o, MonoNanos window_start, MonoNanos window_end)
@@ -137,7 +149,9 @@ LevelFigures RunProbeLevel(const ProbeRunOptions& o) {
   const int64_t stage_ns = o.warmup_ns + 2 * o.measure_ns + 3600 * kNanosPerSecond;
   const Config config =
       MustLoad("targets:\n" + TargetYaml("bench", o.port, o.max_tokens,
-                                         "[" + std::to_string(o.concurrency) + "]", stage_ns, 0));
+                                         "[" + std::to_string(o.concurrency) + "]", stage_ns, 0,
+                                         o.tls_ca_file));
+  const bool tls = !o.tls_ca_file.empty();
   // The streams run in step (they start together and the mock's schedule is fixed), so tokens
   // come in bursts, none during the TTFT part of each request period. A window of whole
   // periods holds the expected number of tokens whatever its phase; any other length would
@@ -157,14 +171,22 @@ LevelFigures RunProbeLevel(const ProbeRunOptions& o) {
   SleepUntil(window_start);
   const CpuTimes cpu0 = SelfCpu();
   const ProcSample mock0 = o.mock_pid != 0 ? SampleProcess(o.mock_pid) : ProcSample{};
+  MustCallMock("POST", o.port, "/mock/stats/reset", tls);
   SleepUntil(window_end);
   const CpuTimes cpu1 = SelfCpu();
   const ProcSample mock1 = o.mock_pid != 0 ? SampleProcess(o.mock_pid) : ProcSample{};
+  const nlohmann::json mock_stats =
+      nlohmann::json::parse(MustCallMock("GET", o.port, "/mock/stats", tls));
   const ProcSample self = SampleProcess(0);
   daemon.Stop();  // in-flight requests finish: their tokens that arrived in the window count
 
   LevelFigures f;
   sink.Fill(&f);
+  f.mock_token_chunks = mock_stats.at("token_chunks").get<int64_t>();
+  f.mock_late_p50_ms = mock_stats.at("late_ms").at("p50").get<double>();
+  f.mock_late_p99_ms = mock_stats.at("late_ms").at("p99").get<double>();
+  f.mock_late_max_ms = mock_stats.at("late_ms").at("max").get<double>();
+  f.mock_first_late_p99_ms = mock_stats.at("first_token_late_ms").at("p99").get<double>();
   const double tokens = static_cast<double>(std::max<int64_t>(1, f.tokens));
   f.concurrency = o.concurrency;
   f.window_s = NanosToSeconds(window_ns);

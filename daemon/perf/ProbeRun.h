@@ -24,8 +24,9 @@ struct ProbeRunOptions {
   int max_tokens = 64;  // tokens asked for per request (the mock sends exactly that many)
   int64_t ttft_ns = 0;  // the mock's schedule: token k due at t0 + ttft + k * tpot
   int64_t tpot_ns = 0;
-  int64_t warmup_ns = 0;   // before the measurement window
-  int64_t measure_ns = 0;  // the measurement window, rounded up to whole request periods
+  int64_t warmup_ns = 0;    // before the measurement window
+  int64_t measure_ns = 0;   // the measurement window, rounded up to whole request periods
+  std::string tls_ca_file;  // non-empty: the mock serves HTTPS with a certificate of this CA
 };
 
 // Figures of one level; times in milliseconds, CPU in microseconds. A quantile is within 1%
@@ -39,6 +40,12 @@ struct LevelFigures {
   std::map<std::string, int64_t> failures;  // by outcome, requests that ended in the window
   double delay_p50_ms = 0, delay_p99_ms = 0, delay_max_ms = 0;  // token delivery delay
   int64_t early_tokens = 0;  // arrived before their scheduled time (a clock or schedule bug)
+  // The mock's own send lateness over the window (GET /mock/stats, MockSendStats.h): when it
+  // wrote each token chunk minus the chunk's due time; the rest of `delay` is transit and the
+  // probe. first_late: first token chunks only (the server's part of the TTFT error).
+  int64_t mock_token_chunks = 0;
+  double mock_late_p50_ms = 0, mock_late_p99_ms = 0, mock_late_max_ms = 0;
+  double mock_first_late_p99_ms = 0;
   double ttft_err_p50_ms = 0, ttft_err_p99_ms = 0, ttft_err_max_ms = 0;
   double expected_tokens_per_s = 0;  // concurrency x max_tokens / (ttft + (max_tokens-1) tpot)
   double achieved_tokens_per_s = 0;
@@ -54,8 +61,10 @@ struct LevelFigures {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LevelFigures, concurrency, window_s, requests, tokens,
                                    short_responses, failures, delay_p50_ms, delay_p99_ms,
-                                   delay_max_ms, early_tokens, ttft_err_p50_ms, ttft_err_p99_ms,
-                                   ttft_err_max_ms, expected_tokens_per_s, achieved_tokens_per_s,
+                                   delay_max_ms, early_tokens, mock_token_chunks, mock_late_p50_ms,
+                                   mock_late_p99_ms, mock_late_max_ms, mock_first_late_p99_ms,
+                                   ttft_err_p50_ms, ttft_err_p99_ms, ttft_err_max_ms,
+                                   expected_tokens_per_s, achieved_tokens_per_s,
                                    probe_cpu_us_per_token, probe_cpu_percent,
                                    probe_system_cpu_share, mock_cpu_us_per_token, mock_cpu_percent,
                                    mock_threads, probe_rss_bytes, probe_hwm_bytes, probe_threads)
