@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +42,10 @@ std::shared_ptr<Connection> Connection::Connect(EventLoop& loop, const Clock& cl
   const int one = 1;
   // Without TCP_NODELAY a small request write can wait ~40 ms for the peer's delayed ACK.
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // The kernel's receive time of the bytes (see ReadPlain), when reads are stamped with the
+  // real monotonic clock: a fake clock in a test must see its own times.
+  const bool kernel_stamps = &clock == &SteadyClock() && tls == nullptr &&
+                             setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
   if (connect(fd, address.get(), address.length) != 0 && errno != EINPROGRESS) {
     const int err = errno;
     close(fd);
@@ -48,6 +54,7 @@ std::shared_ptr<Connection> Connection::Connect(EventLoop& loop, const Clock& cl
     return nullptr;
   }
   std::shared_ptr<Connection> c(new Connection(loop, clock, fd, address, std::move(tls), listener));
+  c->kernel_stamps_ = kernel_stamps;
   if (c->tls_context_ != nullptr) {
     c->ssl_ = c->tls_context_->NewSsl(host);
     if (c->ssl_ != nullptr) SSL_set_connect_state(c->ssl_);
@@ -276,9 +283,17 @@ void Connection::ReadPlain(uint32_t events) {
   // Edge-triggered: a short read drained the socket, and data arriving later raises a new
   // edge. Only a hang-up seen in this event must be read to the end (its edge is spent).
   const bool hung_up = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+  iovec iov{buf, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
   for (;;) {
-    const ssize_t n = recv(fd_, buf, size, 0);
-    const MonoNanos t = clock_.Now();  // before anything looks at the bytes
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = kernel_stamps_ ? recvmsg(fd_, &msg, 0) : recv(fd_, buf, size, 0);
+    MonoNanos t = clock_.Now();  // before anything looks at the bytes
+    if (kernel_stamps_ && n > 0) t = KernelReceiveTime(msg, t);
     if (n > 0) {
       if (listener_ != nullptr) listener_->OnData(*this, std::string_view(buf, n), t);
       if (state_ != State::kOpen) return;
@@ -294,6 +309,46 @@ void Connection::ReadPlain(uint32_t events) {
     Fail(NetError::kRead, ErrnoText("recv", errno));
     return;
   }
+}
+
+namespace {
+
+int64_t ClockNanos(clockid_t id) {
+  timespec ts;
+  clock_gettime(id, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// CLOCK_REALTIME - CLOCK_MONOTONIC now, from a realtime reading between two monotonic ones
+// taken close together (retried when the thread was interrupted in between).
+int64_t RealtimeOffsetNanos() {
+  int64_t offset = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const int64_t m1 = ClockNanos(CLOCK_MONOTONIC);
+    const int64_t r = ClockNanos(CLOCK_REALTIME);
+    const int64_t m2 = ClockNanos(CLOCK_MONOTONIC);
+    offset = r - (m1 + (m2 - m1) / 2);
+    if (m2 - m1 < 20'000) break;
+  }
+  return offset;
+}
+
+}  // namespace
+
+MonoNanos Connection::KernelReceiveTime(const msghdr& msg, MonoNanos now) {
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec rx;
+    std::memcpy(&rx, CMSG_DATA(c), sizeof rx);
+    // The stamp is CLOCK_REALTIME: moved to the monotonic clock by their offset. It can only be
+    // earlier than `now`; one more than 1 s earlier means the realtime clock was stepped.
+    const int64_t stamp =
+        static_cast<int64_t>(rx.tv_sec) * 1'000'000'000 + rx.tv_nsec - RealtimeOffsetNanos();
+    if (stamp <= now && now - stamp <= 1'000'000'000) return stamp;
+    return now;
+  }
+  return now;
 }
 
 void Connection::ReadTls() {

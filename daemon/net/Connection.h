@@ -2,8 +2,11 @@
 // TCP_NODELAY, then for TLS a non-blocking OpenSSL handshake) or an accepted one (Adopt: plain,
 // or the server side of a TLS handshake); then buffered writes and reads. Every read is stamped
 // with the injected Clock right after read()/SSL_read() returned, before anything looks at the
-// bytes. Events go to the current Listener (the request using the connection, or the pool that
-// keeps it idle).
+// bytes; on a plain client socket read with the real clock (SteadyClock), with the kernel's
+// receive time of the newest bytes instead (SO_TIMESTAMPNS): the time they reached this host,
+// however long the loop took to get to them (e.g. behind a thousand streams that received in
+// the same instant). Events go to the current Listener (the request using the connection, or the
+// pool that keeps it idle).
 //
 // The socket is registered edge-triggered for input and output once, so the loop never changes
 // interest sets; a read loop stops at a short read unless the peer hung up.
@@ -13,6 +16,7 @@
 #pragma once
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <memory>
@@ -105,6 +109,9 @@ class Connection final : public EventLoop::IoHandler,
   void BecomeOpen();
   void Flush();
   void ReadPlain(uint32_t events);
+  // The kernel's receive time (SO_TIMESTAMPNS) of the newest bytes a recvmsg returned, on the
+  // monotonic clock; `now` (the time after the read) when the message carries none.
+  static MonoNanos KernelReceiveTime(const msghdr& msg, MonoNanos now);
   void ReadTls();
   void Fail(NetError error, const std::string& detail);
   void PeerClosed(MonoNanos t);
@@ -122,6 +129,7 @@ class Connection final : public EventLoop::IoHandler,
   bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
   bool write_wants_read_ = false;  // TLS: SSL_write needs the socket readable
   bool close_when_flushed_ = false;
+  bool kernel_stamps_ = false;  // plain client sockets on the real clock: SO_TIMESTAMPNS
   bool shutdown_write_when_flushed_ = false;
   std::shared_ptr<Connection> self_;  // CloseWhenFlushed: alive until the last byte is written
   int64_t uses_ = 0;
