@@ -58,19 +58,8 @@ std::shared_ptr<Connection> Connection::Connect(EventLoop& loop, const Clock& cl
   if (c->tls_context_ != nullptr) {
     c->ssl_ = c->tls_context_->NewSsl(host);
     if (c->ssl_ != nullptr) SSL_set_connect_state(c->ssl_);
-    if (c->ssl_ == nullptr || SSL_set_fd(c->ssl_, fd) != 1) {
-      c->Close();
-      *error = NetError::kTls;
-      *detail = "cannot create TLS session: " + TakeOpenSslErrors();
-      return nullptr;
-    }
   }
-  if (const int err = loop.Register(fd, kEvents, c.get()); err != 0) {
-    c->Close();
-    *error = NetError::kConnect;
-    *detail = ErrnoText("epoll_ctl", err);
-    return nullptr;
-  }
+  if (!c->AttachAndRegister(c->tls_context_ != nullptr, error, detail)) return nullptr;
   return c;
 }
 
@@ -82,21 +71,27 @@ std::shared_ptr<Connection> Connection::Adopt(EventLoop& loop, const Clock& cloc
   std::shared_ptr<Connection> c(new Connection(loop, clock, fd, peer, nullptr, listener));
   c->state_ = ssl != nullptr ? State::kHandshaking : State::kOpen;
   c->ssl_ = ssl;
-  if (ssl != nullptr) {
-    SSL_set_accept_state(ssl);
-    if (SSL_set_fd(ssl, fd) != 1) {
-      c->Close();
-      *detail = "cannot attach the TLS session: " + TakeOpenSslErrors();
-      return nullptr;
-    }
-  }
+  if (ssl != nullptr) SSL_set_accept_state(ssl);
   // Registered edge-triggered: bytes that arrived before this are reported by the first wait.
-  if (const int err = loop.Register(fd, kEvents, c.get()); err != 0) {
-    c->Close();
-    *detail = ErrnoText("epoll_ctl", err);
-    return nullptr;
-  }
+  NetError error;
+  if (!c->AttachAndRegister(ssl != nullptr, &error, detail)) return nullptr;
   return c;
+}
+
+bool Connection::AttachAndRegister(bool tls, NetError* error, std::string* detail) {
+  if (tls && (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1)) {
+    Close();
+    *error = NetError::kTls;
+    *detail = "cannot create TLS session: " + TakeOpenSslErrors();
+    return false;
+  }
+  if (const int err = loop_.Register(fd_, kEvents, this); err != 0) {
+    Close();
+    *error = NetError::kConnect;
+    *detail = ErrnoText("epoll_ctl", err);
+    return false;
+  }
+  return true;
 }
 
 Connection::Connection(EventLoop& loop, const Clock& clock, int fd, const SocketAddress& address,

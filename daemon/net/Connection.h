@@ -104,6 +104,9 @@ class Connection final : public EventLoop::IoHandler,
 
   Connection(EventLoop& loop, const Clock& clock, int fd, const SocketAddress& address,
              std::shared_ptr<TlsContext> tls, Listener* listener);
+  // Attaches ssl_ (when `tls`) to the socket and registers it with the loop; on failure closes
+  // and says why.
+  bool AttachAndRegister(bool tls, NetError* error, std::string* detail);
   void FinishConnect();
   void Handshake();
   void BecomeOpen();
