@@ -111,7 +111,7 @@ void MockSession::OnError(net::Connection&, net::NetError, const std::string&, M
 }
 
 void MockSession::Serve(MonoNanos t0) {
-  while (!ended_ && !play_) {
+  while (!ended_ && !play_ && !draining_) {
     switch (parser_.state()) {
       case net::HttpRequestParser::State::kIncomplete:
         if (parser_.TakeExpectContinue()) {
@@ -129,6 +129,7 @@ void MockSession::Serve(MonoNanos t0) {
         return;
       case net::HttpRequestParser::State::kComplete: {
         keep_alive_ = parser_.request().keep_alive;
+        chunked_ = !parser_.request().http10;
         MockReply reply = server_.Route(parser_.request(), t0);
         parser_.Next();  // a pipelined request waits in the buffer until this one is answered
         Respond(std::move(reply));
@@ -150,6 +151,8 @@ void MockSession::Respond(MockReply reply) {
   play_->reply = std::move(reply);
   ++play_id_;
   if (play_->reply.streamed) {
+    // HTTP/1.0 has no chunked encoding: the stream's end is the connection's.
+    if (!chunked_) keep_alive_ = false;
     SendHead(play_->reply.status, play_->reply.content_type, play_->reply.headers, nullptr);
   }
   Step();
@@ -162,7 +165,7 @@ void MockSession::Step() {
     if (!p.have_event) {
       if (!p.reply.stream->Next(&p.event)) {
         if (p.reply.streamed) {
-          out_ += "0\r\n\r\n";
+          if (chunked_) out_ += "0\r\n\r\n";
         } else {
           SendHead(p.reply.status, p.reply.content_type, p.reply.headers, &p.reply.body);
         }
@@ -210,7 +213,13 @@ void MockSession::Step() {
       if (p.reply.streamed) server_.send_stats_.Record(!p.first_token_written, now - p.due);
       p.first_token_written = true;
     }
-    if (p.reply.streamed) AppendChunk(event.text, &out_);
+    if (p.reply.streamed) {
+      if (chunked_) {
+        AppendChunk(event.text, &out_);
+      } else {
+        out_ += event.text;
+      }
+    }
     if (event.last_tokens) {
       Flush();  // the last token leaves before the slot is given back
       if (ended_) return;
@@ -273,9 +282,14 @@ void MockSession::FinishResponse() {
     return;
   }
   if (!keep_alive_) {
-    connection_->CloseWhenFlushed();
-    connection_.reset();
-    End();
+    // The session keeps the connection until it is written out (OnClosed then ends it) or
+    // the drain timeout: a client that stops reading does not hold it for ever.
+    if (connection_->CloseWhenFlushed()) {
+      End();
+    } else {
+      draining_ = true;
+      idle_timer_.ArmAfter(kDrainTimeoutNs);
+    }
     return;
   }
   ArmIdle();
@@ -289,7 +303,7 @@ void MockSession::SendHead(int status, const std::string& content_type,
   for (const auto& [name, value] : headers) out_ += name + ": " + value + "\r\n";
   if (body != nullptr) {
     out_ += "Content-Length: " + std::to_string(body->size()) + "\r\n";
-  } else {
+  } else if (chunked_) {
     out_ += "Transfer-Encoding: chunked\r\n";
   }
   if (!keep_alive_) out_ += "Connection: close\r\n";

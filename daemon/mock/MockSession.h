@@ -105,12 +105,15 @@ class MockSession final : public net::Connection::Listener,
   std::shared_ptr<net::Connection> connection_;
   net::HttpRequestParser parser_;
   bool keep_alive_ = true;  // of the request being answered
+  bool chunked_ = true;     // its streamed response is chunked (not to an HTTP/1.0 client)
   std::unique_ptr<Play> play_;
   uint64_t play_id_ = 0;   // numbers the plays, for admissions that arrive late
   std::string out_;        // bytes of this step, written at its end
   net::Timer due_timer_;   // the play's next event
   net::Timer idle_timer_;  // keep-alive and read timeout
-  bool draining_ = false;  // refused a request: reading and dropping until the client closes
+  // No more requests: after refusing one (reading and dropping until the client closes) or
+  // while a closing response is written out.
+  bool draining_ = false;
   bool ended_ = false;
 };
 

@@ -106,7 +106,6 @@ Connection::Connection(EventLoop& loop, const Clock& clock, int fd, const Socket
 Connection::~Connection() { Close(); }
 
 void Connection::Close() {
-  const std::shared_ptr<Connection> keep = std::move(self_);  // released on return
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   if (fd_ >= 0) {
@@ -126,14 +125,13 @@ void Connection::ShutdownWriteWhenFlushed() {
   if (state_ == State::kOpen && out_offset_ >= out_.size()) Flush();
 }
 
-void Connection::CloseWhenFlushed() {
+bool Connection::CloseWhenFlushed() {
   if (state_ != State::kOpen || out_offset_ >= out_.size()) {
     Close();
-    return;
+    return true;
   }
   close_when_flushed_ = true;
-  listener_ = nullptr;  // no callbacks from now on
-  self_ = shared_from_this();
+  return false;
 }
 
 bool Connection::tls_resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
@@ -264,7 +262,9 @@ void Connection::Flush() {
   out_.clear();
   out_offset_ = 0;
   if (close_when_flushed_) {
+    Listener* listener = listener_;
     Close();
+    if (listener != nullptr) listener->OnClosed(*this, clock_.Now());
   } else if (shutdown_write_when_flushed_) {
     shutdown_write_when_flushed_ = false;
     if (ssl_ != nullptr) SSL_shutdown(ssl_);  // close_notify; the reply to it is not awaited

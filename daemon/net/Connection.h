@@ -77,9 +77,10 @@ class Connection final : public EventLoop::IoHandler,
   void Send(std::string_view bytes);
   // Closes at once: no further callbacks. Idempotent.
   void Close();
-  // Closes once every byte handed to Send() is written (at once if none is pending, or when a
-  // write fails); no callbacks from now on.
-  void CloseWhenFlushed();
+  // Closes once every byte handed to Send() is written. Returns true when it closed at once
+  // (nothing was pending; no callback follows); else false, and OnClosed runs when the last byte
+  // is written (OnError if writing fails). Received bytes still reach OnData meanwhile.
+  bool CloseWhenFlushed();
   // Once every byte handed to Send() is written, ends the sending side (TLS close_notify, then
   // a TCP FIN) while reading goes on: a server that refuses a request before reading its body
   // lets the client finish sending and read the answer instead of meeting a reset.
@@ -134,7 +135,6 @@ class Connection final : public EventLoop::IoHandler,
   bool close_when_flushed_ = false;
   bool kernel_stamps_ = false;  // plain client sockets on the real clock: SO_TIMESTAMPNS
   bool shutdown_write_when_flushed_ = false;
-  std::shared_ptr<Connection> self_;  // CloseWhenFlushed: alive until the last byte is written
   int64_t uses_ = 0;
 };
 

@@ -52,8 +52,16 @@ const std::string* HttpRequest::Header(std::string_view name) const {
 
 HttpRequestParser::State HttpRequestParser::Feed(std::string_view bytes) {
   if (state_ == State::kError) return state_;
+  if (state_ == State::kComplete) {
+    const size_t pending = buffer_.size() - (head_end_ + body_length_);
+    if (overflow_ || pending + bytes.size() > limits_.max_head_bytes + limits_.max_body_bytes) {
+      overflow_ = true;  // dropped; Next() fails
+      return state_;
+    }
+    buffer_.append(bytes.data(), bytes.size());
+    return state_;
+  }
   buffer_.append(bytes.data(), bytes.size());
-  if (state_ == State::kComplete) return state_;
   return Parse();
 }
 
@@ -65,6 +73,7 @@ bool HttpRequestParser::TakeExpectContinue() {
 
 HttpRequestParser::State HttpRequestParser::Next() {
   if (state_ != State::kComplete) return state_;
+  if (overflow_) return Fail(400, "too many pipelined bytes behind the request");
   buffer_.erase(0, head_end_ + body_length_);
   head_end_ = 0;
   body_length_ = 0;
@@ -134,9 +143,10 @@ bool HttpRequestParser::ParseHead(std::string_view head) {
   request_.method.assign(method);
   request_.target.assign(target);
   request_.path.assign(target.substr(0, target.find('?')));
-  request_.keep_alive = !http10;
+  request_.http10 = http10;
 
   bool have_length = false;
+  bool close = false, keep_alive = false;  // Connection tokens seen
   std::string_view rest = head.substr(line_end + 2);
   while (!rest.empty()) {
     const size_t eol = rest.find("\r\n");
@@ -168,14 +178,15 @@ bool HttpRequestParser::ParseHead(std::string_view head) {
       Fail(501, "chunked request bodies are not supported: send Content-Length");
       return false;
     } else if (name == "connection") {
-      if (HasToken(value, "close")) request_.keep_alive = false;
-      if (http10 && HasToken(value, "keep-alive")) request_.keep_alive = true;
+      close = close || HasToken(value, "close");
+      keep_alive = keep_alive || HasToken(value, "keep-alive");
     } else if (name == "expect") {
       if (Lower(value) == "100-continue") expect_continue_ = true;
     }
     request_.headers.emplace_back(std::move(name), std::string(value));
   }
   if (body_length_ == 0) expect_continue_ = false;
+  request_.keep_alive = !close && (!http10 || keep_alive);
   return true;
 }
 

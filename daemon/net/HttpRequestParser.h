@@ -21,7 +21,9 @@ struct HttpRequest {
   std::string path;     // the target up to '?'
   HttpHeaders headers;  // names lower-cased, values trimmed, in order
   std::string body;
+  bool http10 = false;     // an HTTP/1.0 request (its response must not be chunked)
   bool keep_alive = true;  // HTTP/1.1 without "Connection: close", or HTTP/1.0 with keep-alive
+                           // (and without close: close wins)
 
   // The first header named `name` (lower case), or nullptr.
   const std::string* Header(std::string_view name) const;
@@ -42,7 +44,9 @@ class HttpRequestParser {
 
   explicit HttpRequestParser(HttpRequestLimits limits = {}) : limits_(limits) {}
 
-  // Adds received bytes and parses as far as they go.
+  // Adds received bytes and parses as far as they go. While a request is complete, bytes after
+  // it are kept for the next one up to max_head_bytes + max_body_bytes; past that Next() fails
+  // with 400.
   State Feed(std::string_view bytes);
   State state() const { return state_; }
   // After the head of a request with "Expect: 100-continue" whose body has not arrived: true
@@ -68,6 +72,7 @@ class HttpRequestParser {
   size_t head_end_ = 0;  // bytes of the parsed head (0 = head not parsed yet)
   size_t body_length_ = 0;
   bool expect_continue_ = false;
+  bool overflow_ = false;  // more pipelined bytes than one request may have
   HttpRequest request_;
   State state_ = State::kIncomplete;
   int error_status_ = 0;
