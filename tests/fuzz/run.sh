@@ -40,6 +40,7 @@ seed_files() {
         "$root"/tests/fuzz/seeds/stream/*
       ;;
     fuzz_http_response_parser) printf '%s\n' "$root"/tests/fuzz/seeds/http_response_parser/* ;;
+    fuzz_http_request_parser) printf '%s\n' "$root"/tests/fuzz/seeds/http_request_parser/* ;;
     fuzz_config_loader)
       printf '%s\n' "$root"/tests/testdata/*.yaml "$root"/config/*.yaml "$root"/tests/fuzz/seeds/config/*
       ;;
@@ -50,7 +51,7 @@ seed_files() {
 dict_file() {
   case "$1" in
     fuzz_sse_parser | fuzz_decoder_*) echo "$root/tests/fuzz/dicts/stream.dict" ;;
-    fuzz_http_response_parser) echo "$root/tests/fuzz/dicts/http.dict" ;;
+    fuzz_http_response_parser | fuzz_http_request_parser) echo "$root/tests/fuzz/dicts/http.dict" ;;
     fuzz_config_loader) echo "$root/tests/fuzz/dicts/config.dict" ;;
   esac
 }
