@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ChildProcess.h"
+#include "JsonBench.h"
 #include "LlmprobeProcess.h"
 #include "MetricsScrape.h"
 #include "ProbeRun.h"
@@ -56,7 +57,8 @@ struct Flags {
   int metrics_levels = 8;
   bool skip_metrics = false;
   bool skip_idle = false;
-  bool tls = false;      // also run every level over TLS
+  bool skip_json = false;
+  bool tls = false;  // also run every level over TLS
   int mock_threads = 0;  // the mock's event loops; 0 = its default
 };
 
@@ -357,6 +359,16 @@ void RunLevels(const Flags& f, const std::string& llmprobe, const std::string& s
   }
 }
 
+// The per-token JSON decode (JsonBench.h), in this process: informative, no target.
+void MeasureJsonDecode() {
+  const JsonFigures j = RunJsonBench(200000, 5);
+  std::printf(
+      "\nJSON decode per chunk (a %d-byte vLLM chat delta, median of %d runs of %d): the "
+      "product's decoder (SSE + simdjson + event) %.0f ns; simdjson on-demand alone %.0f ns; "
+      "nlohmann::json::parse %.0f ns\n",
+      j.payload_bytes, j.runs, j.chunks, j.decoder_ns, j.simdjson_ns, j.nlohmann_ns);
+}
+
 int RunCoordinator(const Flags& f) {
   const std::string self = SelfPath();
   const std::string llmprobe = f.llmprobe.empty() ? LlmprobeBesideSelf() : f.llmprobe;
@@ -409,6 +421,7 @@ int RunCoordinator(const Flags& f) {
       f.max_tokens, f.ttft.c_str(), f.max_tokens - 1, f.tpot.c_str());
   if (!f.skip_metrics) MeasureMetricsRender(f, llmprobe, self, &report);
   if (!f.skip_idle) MeasureIdleDaemon(llmprobe, &report);
+  if (!f.skip_json) MeasureJsonDecode();
   return report.Print();
 }
 
@@ -447,6 +460,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--skip-metrics", f.skip_metrics, "Skip the /metrics render benchmark");
   app.add_flag("--skip-idle", f.skip_idle, "Skip the idle daemon RSS measurement");
+  app.add_flag("--skip-json", f.skip_json, "Skip the JSON decode comparison");
   app.add_flag("--tls", f.tls,
                "Also run every level over TLS (a self-signed certificate made with the openssl "
                "CLI)");
