@@ -65,7 +65,7 @@ MockServer::~MockServer() { Stop(); }
 
 Status MockServer::Start(const std::string& host, int port) {
   if (!loops_.empty()) {
-    return Status::Error("mock server already started on " + HostPort{host, port_}.ToString());
+    return Status::Error("mock server already started on port " + std::to_string(port_));
   }
   const MockOptions o = options();
   if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
@@ -96,7 +96,7 @@ Status MockServer::Start(const std::string& host, int port) {
     loops_.push_back(std::make_unique<net::EventLoop>(lo));
   }
   sessions_.resize(loops_.size());
-  acceptor_->Start(*loops_[0], [this](int fd, const net::SocketAddress& peer) {
+  Status started = acceptor_->Start(*loops_[0], [this](int fd, const net::SocketAddress& peer) {
     if (open_connections_.load() >= max_connections_) {
       close(fd);
       return;
@@ -109,6 +109,10 @@ Status MockServer::Start(const std::string& host, int port) {
       loops_[index]->Post([this, index, fd, peer] { AddSession(index, fd, peer); });
     }
   });
+  if (!started.ok()) {
+    Stop();
+    return started;
+  }
   return Status::Ok();
 }
 

@@ -111,6 +111,12 @@ void MockSession::OnError(net::Connection&, net::NetError, const std::string&, M
 }
 
 void MockSession::Serve(MonoNanos t0) {
+  in_serve_ = true;
+  ServeLoop(t0);
+  in_serve_ = false;
+}
+
+void MockSession::ServeLoop(MonoNanos t0) {
   while (!ended_ && !play_ && !draining_) {
     switch (parser_.state()) {
       case net::HttpRequestParser::State::kIncomplete:
@@ -172,7 +178,9 @@ void MockSession::Step() {
         ReleaseSlot(net::EventLoop::NowNanos());  // a stream without tokens held none
         play_.reset();
         FinishResponse();
-        if (!ended_) Serve(net::EventLoop::NowNanos());
+        // The next request: taken up here when this play ended in a timer or an admission,
+        // by the Serve loop below us when it ended inside it (no recursion per request).
+        if (!ended_ && !in_serve_) Serve(net::EventLoop::NowNanos());
         return;
       }
       p.have_event = true;
@@ -205,8 +213,10 @@ void MockSession::Step() {
     }
     const MonoNanos now = net::EventLoop::NowNanos();
     if (now < p.due) {
-      Flush();
-      due_timer_.ArmAt(p.due);  // absolute: a late write does not delay the ones after it
+      const MonoNanos due = p.due;
+      Flush();  // a failing write ends the session (and frees `p`)
+      if (ended_) return;
+      due_timer_.ArmAt(due);  // absolute: a late write does not delay the ones after it
       return;
     }
     if (event.kind == MockStreamEvent::Kind::kTokens) {
@@ -276,20 +286,14 @@ void MockSession::FinishResponse() {
   server_.requests_served_.fetch_add(1);
   Flush();
   if (ended_) return;
-  if (draining_) {
+  if (draining_ || !keep_alive_) {
+    // The last response on this connection: once it is written the sending side is shut (the
+    // client sees the end) while whatever the client still sends is read and dropped, until it
+    // closes or the drain timeout. Closing at once could reset the connection (unread request
+    // bytes make the kernel send RST) before the client has read the response.
+    draining_ = true;
     connection_->ShutdownWriteWhenFlushed();
     idle_timer_.ArmAfter(kDrainTimeoutNs);
-    return;
-  }
-  if (!keep_alive_) {
-    // The session keeps the connection until it is written out (OnClosed then ends it) or
-    // the drain timeout: a client that stops reading does not hold it for ever.
-    if (connection_->CloseWhenFlushed()) {
-      End();
-    } else {
-      draining_ = true;
-      idle_timer_.ArmAfter(kDrainTimeoutNs);
-    }
     return;
   }
   ArmIdle();
@@ -306,7 +310,11 @@ void MockSession::SendHead(int status, const std::string& content_type,
   } else if (chunked_) {
     out_ += "Transfer-Encoding: chunked\r\n";
   }
-  if (!keep_alive_) out_ += "Connection: close\r\n";
+  if (!keep_alive_) {
+    out_ += "Connection: close\r\n";
+  } else if (!chunked_) {
+    out_ += "Connection: keep-alive\r\n";  // HTTP/1.0 closes unless told otherwise
+  }
   out_ += "\r\n";
   if (body != nullptr) out_ += *body;
 }

@@ -3,7 +3,12 @@
 // through the timing model of MockOptions.h (admission by the batching model, then every event
 // of its MockStream at its due time, on a timer of the connection's loop), either as a chunked
 // stream or, not streamed, as one body at the last token's time. One request at a time:
-// pipelined requests wait in the parser's buffer.
+// pipelined requests wait in the parser's buffer. The connection's last response (after
+// "Connection: close", HTTP/1.0 without keep-alive, or a refused request) is followed by a
+// shutdown of the sending side and a drain of up to 5 s. The 30 s idle timeout counts from the
+// last response (or the accept), not from the last byte received: a request that takes longer
+// than that to arrive is cut. A client's half-close (shutdown of its sending side) ends the
+// session like a close: a response in progress is not finished.
 //
 // Loop thread only (created, fed, timed and destroyed on the loop of its connection); the
 // server owns it through its per-loop registry and the session removes itself when it ends.
@@ -83,6 +88,7 @@ class MockSession final : public net::Connection::Listener,
   // Handles the complete requests in the parser while no reply is in progress.
   // t0: when the first of them arrived.
   void Serve(MonoNanos t0);
+  void ServeLoop(MonoNanos t0);
   void Respond(MockReply reply);
   // Plays the current Play up to the next wait (a timer or the admission) or its end.
   void Step();
@@ -114,6 +120,7 @@ class MockSession final : public net::Connection::Listener,
   // No more requests: after refusing one (reading and dropping until the client closes) or
   // while a closing response is written out.
   bool draining_ = false;
+  bool in_serve_ = false;  // inside Serve(): it takes up the next request itself
   bool ended_ = false;
 };
 

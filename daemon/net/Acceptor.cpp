@@ -15,6 +15,7 @@ namespace llmprobe::net {
 namespace {
 
 constexpr int kMinBacklog = 128;
+constexpr int64_t kRetryNs = 20'000'000;  // after running out of descriptors
 
 }  // namespace
 
@@ -67,19 +68,35 @@ Acceptor::~Acceptor() {
   if (fd_ >= 0) close(fd_);
 }
 
-void Acceptor::Start(EventLoop& loop, OnAccept on_accept) {
+Status Acceptor::Start(EventLoop& loop, OnAccept on_accept) {
   loop_ = &loop;
   on_accept_ = std::move(on_accept);
-  loop.RunAndWait([this] { loop_->Register(fd_, EPOLLIN | EPOLLET, this); });
+  int err = 0;
+  loop.RunAndWait([this, &err] {
+    retry_ = std::make_unique<Timer>(*loop_, [this] { AcceptAll(); });
+    err = loop_->Register(fd_, EPOLLIN | EPOLLET, this);
+    if (err != 0) retry_.reset();
+  });
+  if (err != 0) {
+    loop_ = nullptr;
+    return Status::Error("cannot watch the listening socket on port " + std::to_string(port_) +
+                         ": " + std::strerror(err));
+  }
+  return Status::Ok();
 }
 
 void Acceptor::Stop() {
   if (loop_ == nullptr) return;
-  loop_->RunAndWait([this] { loop_->Unregister(fd_, this); });
+  loop_->RunAndWait([this] {
+    loop_->Unregister(fd_, this);
+    retry_.reset();
+  });
   loop_ = nullptr;
 }
 
-void Acceptor::OnIoEvent(uint32_t) {
+void Acceptor::OnIoEvent(uint32_t) { AcceptAll(); }
+
+void Acceptor::AcceptAll() {
   // Edge-triggered: accept until the queue is empty.
   for (;;) {
     SocketAddress peer;
@@ -91,9 +108,11 @@ void Acceptor::OnIoEvent(uint32_t) {
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
-    // EAGAIN: drained. EMFILE/ENFILE/ENOBUFS: out of descriptors or memory; the connections
-    // stay queued in the kernel and the next connection's edge retries.
-    return;
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      // The queued connections raise no new edge: retry when descriptors may have been freed.
+      retry_->ArmAfter(kRetryNs);
+    }
+    return;  // EAGAIN: drained
   }
 }
 

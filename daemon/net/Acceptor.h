@@ -12,6 +12,7 @@
 #include "common/Status.h"
 #include "net/EventLoop.h"
 #include "net/Resolver.h"
+#include "net/Timer.h"
 
 namespace llmprobe::net {
 
@@ -30,7 +31,9 @@ class Acceptor final : public EventLoop::IoHandler {
 
   int port() const { return port_; }
   // Registers with `loop` (which must outlive Stop()) and calls `on_accept` for each connection.
-  void Start(EventLoop& loop, OnAccept on_accept);
+  // Out of descriptors (EMFILE, ENFILE) or memory, the connections stay queued in the kernel and
+  // accepting is retried every 20 ms, not only when the next connection arrives.
+  Status Start(EventLoop& loop, OnAccept on_accept);
   // Unregisters; no callback runs after it returns. Idempotent.
   void Stop();
 
@@ -39,10 +42,13 @@ class Acceptor final : public EventLoop::IoHandler {
  private:
   Acceptor(int fd, int port) : fd_(fd), port_(port) {}
 
+  void AcceptAll();
+
   int fd_;
   int port_;
   EventLoop* loop_ = nullptr;
   OnAccept on_accept_;
+  std::unique_ptr<Timer> retry_;  // loop thread only
 };
 
 }  // namespace llmprobe::net

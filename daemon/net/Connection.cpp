@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace llmprobe::net {
@@ -125,15 +126,6 @@ void Connection::ShutdownWriteWhenFlushed() {
   if (state_ == State::kOpen && out_offset_ >= out_.size()) Flush();
 }
 
-bool Connection::CloseWhenFlushed() {
-  if (state_ != State::kOpen || out_offset_ >= out_.size()) {
-    Close();
-    return true;
-  }
-  close_when_flushed_ = true;
-  return false;
-}
-
 bool Connection::tls_resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
 
 bool Connection::LooksReusable() const {
@@ -186,6 +178,7 @@ void Connection::FinishConnect() {
 
 void Connection::Handshake() {
   ERR_clear_error();
+  errno = 0;                              // SSL_ERROR_SYSCALL with an empty queue reads it
   const int rc = SSL_do_handshake(ssl_);  // client or server side, as set up by Connect/Adopt
   if (rc == 1) {
     BecomeOpen();
@@ -261,11 +254,7 @@ void Connection::Flush() {
   }
   out_.clear();
   out_offset_ = 0;
-  if (close_when_flushed_) {
-    Listener* listener = listener_;
-    Close();
-    if (listener != nullptr) listener->OnClosed(*this, clock_.Now());
-  } else if (shutdown_write_when_flushed_) {
+  if (shutdown_write_when_flushed_) {
     shutdown_write_when_flushed_ = false;
     if (ssl_ != nullptr) SSL_shutdown(ssl_);  // close_notify; the reply to it is not awaited
     shutdown(fd_, SHUT_WR);
@@ -336,11 +325,18 @@ MonoNanos Connection::KernelReceiveTime(const msghdr& msg, MonoNanos now) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
     timespec rx;
     std::memcpy(&rx, CMSG_DATA(c), sizeof rx);
-    // The stamp is CLOCK_REALTIME: moved to the monotonic clock by their offset. It can only be
-    // earlier than `now`; one more than 1 s earlier means the realtime clock was stepped.
-    const int64_t stamp =
-        static_cast<int64_t>(rx.tv_sec) * 1'000'000'000 + rx.tv_nsec - RealtimeOffsetNanos();
-    if (stamp <= now && now - stamp <= 1'000'000'000) return stamp;
+    // The stamp is CLOCK_REALTIME: moved to the monotonic clock by their offset now. That is
+    // only right if the offset has not changed since the bytes arrived: NTP slewing moves both
+    // clocks alike, but a step (settimeofday, chrony makestep) does not. So each loop thread
+    // remembers the offset it last saw and when it last saw it change (by over 50 us); a stamp
+    // from before that moment is not trusted, nor one later than `now` or over 1 s old.
+    thread_local int64_t last_offset = 0;
+    thread_local MonoNanos offset_changed_at = 0;
+    const int64_t offset = RealtimeOffsetNanos();
+    if (last_offset == 0 || std::llabs(offset - last_offset) > 50'000) offset_changed_at = now;
+    last_offset = offset;
+    const int64_t stamp = static_cast<int64_t>(rx.tv_sec) * 1'000'000'000 + rx.tv_nsec - offset;
+    if (stamp <= now && stamp > offset_changed_at && now - stamp <= 1'000'000'000) return stamp;
     return now;
   }
   return now;

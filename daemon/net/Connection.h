@@ -77,10 +77,6 @@ class Connection final : public EventLoop::IoHandler,
   void Send(std::string_view bytes);
   // Closes at once: no further callbacks. Idempotent.
   void Close();
-  // Closes once every byte handed to Send() is written. Returns true when it closed at once
-  // (nothing was pending; no callback follows); else false, and OnClosed runs when the last byte
-  // is written (OnError if writing fails). Received bytes still reach OnData meanwhile.
-  bool CloseWhenFlushed();
   // Once every byte handed to Send() is written, ends the sending side (TLS close_notify, then
   // a TCP FIN) while reading goes on: a server that refuses a request before reading its body
   // lets the client finish sending and read the answer instead of meeting a reset.
@@ -132,8 +128,7 @@ class Connection final : public EventLoop::IoHandler,
   size_t out_offset_ = 0;          // of out_, already written
   bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
   bool write_wants_read_ = false;  // TLS: SSL_write needs the socket readable
-  bool close_when_flushed_ = false;
-  bool kernel_stamps_ = false;  // plain client sockets on the real clock: SO_TIMESTAMPNS
+  bool kernel_stamps_ = false;     // plain client sockets on the real clock: SO_TIMESTAMPNS
   bool shutdown_write_when_flushed_ = false;
   int64_t uses_ = 0;
 };

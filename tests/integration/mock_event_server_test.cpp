@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -181,6 +182,13 @@ class RawSocket {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
     buffer_.clear();
+  }
+  // Closes with a reset (SO_LINGER 0) instead of a FIN.
+  void Reset() {
+    if (fd_ < 0) return;
+    const linger hard{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    Close();
   }
 
   // Writes all of `bytes` in one send() call (the kernel takes a small write whole).
@@ -1015,6 +1023,90 @@ TEST_CASE("mock event server: Stop closes a closing connection whose response is
   server->Stop();
   CHECK_MESSAGE(s.WaitClosed(2000), "read ", s.buffer().size(), " bytes, then nothing");
   server.reset();
+}
+
+}  // namespace llmprobe
+
+namespace llmprobe {
+
+// Clients that reset their connections (SO_LINGER 0) in the middle of 1 ms token streams, 150
+// at a time on one loop: a write can then fail inside the session's own step, which ends the
+// session there (the sanitizer builds caught a read of the freed play after it). The server
+// ends up with nothing open, active or queued, and serves a new client.
+TEST_CASE("mock event server: clients resetting mid-stream leave nothing behind") {
+  MockOptions options = Options(1, 1);
+  options.threads = 1;
+  options.max_connections = 1000;
+  RunningMock mock(options);
+  const std::string request = PostBytes("/v1/chat/completions", ChatBody(3000));
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::unique_ptr<RawSocket>> clients;
+    for (int i = 0; i < 150; ++i) {
+      clients.push_back(std::make_unique<RawSocket>());
+      clients.back()->Connect(mock.port());
+      clients.back()->Send(request);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    for (size_t i = 0; i < clients.size(); ++i) {
+      clients[i]->Reset();
+      if (i % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    CHECK(WaitFor([&] { return mock.server.open_connections() == 0; }));
+    CHECK(mock.server.active_requests() == 0);
+  }
+  Result<rawhttp::Response> health = rawhttp::Request(mock.port(), "GET", "/health");
+  REQUIRE(health.ok());
+  CHECK(health.value().status == 200);
+}
+
+}  // namespace llmprobe
+
+namespace llmprobe {
+
+// Out of descriptors, connections stay queued in the kernel; the acceptor retries on a timer,
+// so once descriptors are free again they are served without waiting for a new connection to
+// arrive (an edge-triggered listening socket raises no edge for the ones already queued).
+// The real binary with its open-file limit set to 40 (a shell's `ulimit -n`).
+TEST_CASE("mock event server: connections queued while out of descriptors are served later") {
+  testing::TempDir dir;
+  const int port = rawhttp::FreePort();
+  testing::ChildProcess proc({"/bin/sh", "-c",
+                              "ulimit -n 40 && exec '" + testing::LlmprobeBinary() +
+                                  "' mock --threads 1 --listen 127.0.0.1:" + std::to_string(port)},
+                             dir.path() + "/mock.log");
+  REQUIRE(testing::WaitForHttp(port, "/health", 10000));
+  constexpr int kClients = 60;
+  std::vector<std::unique_ptr<RawSocket>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<RawSocket>());
+    clients.back()->Connect(port);
+    clients.back()->Send(GetBytes("/health"));
+  }
+  // The first ones are answered; the rest wait in the backlog (no descriptor to accept them).
+  int answered = 0;
+  std::vector<bool> done(kClients, false);
+  for (int i = 0; i < kClients; ++i) {
+    Result<Reply> reply = clients[i]->ReadReply(i == 0 ? 5000 : 50);
+    if (reply.ok() && reply.value().status == 200) {
+      done[i] = true;
+      ++answered;
+    }
+  }
+  CAPTURE(answered);
+  CHECK(answered > 0);
+  CHECK(answered < kClients);
+  for (int i = 0; i < kClients; ++i) {
+    if (done[i]) clients[i]->Close();  // frees their descriptors in the mock
+  }
+  for (int i = 0; i < kClients; ++i) {
+    if (done[i]) continue;
+    Result<Reply> reply = clients[i]->ReadReply(5000);
+    REQUIRE_MESSAGE(reply.ok(), "client ", i, " never answered");
+    CHECK(reply.value().status == 200);
+    clients[i]->Close();
+  }
+  proc.Signal(SIGTERM);
+  CHECK(proc.Wait(10000) == 0);
 }
 
 }  // namespace llmprobe
