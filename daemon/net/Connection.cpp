@@ -45,8 +45,8 @@ std::shared_ptr<Connection> Connection::Connect(EventLoop& loop, const Clock& cl
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   // The kernel's receive time of the bytes (see ReadPlain), when reads are stamped with the
   // real monotonic clock: a fake clock in a test must see its own times.
-  const bool kernel_stamps = &clock == &SteadyClock() && tls == nullptr &&
-                             setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
+  const bool kernel_stamps =
+      &clock == &SteadyClock() && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
   if (connect(fd, address.get(), address.length) != 0 && errno != EINPROGRESS) {
     const int err = errno;
     close(fd);
@@ -80,7 +80,18 @@ std::shared_ptr<Connection> Connection::Adopt(EventLoop& loop, const Clock& cloc
 }
 
 bool Connection::AttachAndRegister(bool tls, NetError* error, std::string* detail) {
-  if (tls && (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1)) {
+  // With kernel stamps, OpenSSL reads through StampBio (recvmsg keeping the stamp); else through
+  // its own socket BIO.
+  const auto attach = [this] {
+    if (!kernel_stamps_) return SSL_set_fd(ssl_, fd_) == 1;
+    BIO* bio = BIO_new(StampBioMethod());
+    if (bio == nullptr) return false;
+    BIO_set_data(bio, this);
+    BIO_set_init(bio, 1);
+    SSL_set_bio(ssl_, bio, bio);  // one reference, owned by ssl_ for both directions
+    return true;
+  };
+  if (tls && (ssl_ == nullptr || !attach())) {
     Close();
     *error = NetError::kTls;
     *detail = "cannot create TLS session: " + TakeOpenSslErrors();
@@ -342,6 +353,60 @@ MonoNanos Connection::KernelReceiveTime(const msghdr& msg, MonoNanos now) {
   return now;
 }
 
+const BIO_METHOD* Connection::StampBioMethod() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "llmprobe-stamp");
+    BIO_meth_set_read(m, &Connection::StampBioRead);
+    BIO_meth_set_write(m, &Connection::StampBioWrite);
+    BIO_meth_set_ctrl(m, &Connection::StampBioCtrl);
+    return m;
+  }();
+  return method;
+}
+
+int Connection::StampBioRead(BIO* bio, char* buf, int len) {
+  auto* c = static_cast<Connection*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  iovec iov{buf, static_cast<size_t>(std::max(len, 0))};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = recvmsg(c->fd_, &msg, 0);
+  if (n > 0) {
+    c->bio_stamp_ = KernelReceiveTime(msg, c->clock_.Now());
+    return static_cast<int>(n);
+  }
+  if (n == 0) {
+    c->bio_eof_ = true;
+    return 0;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_read(bio);
+  return -1;
+}
+
+int Connection::StampBioWrite(BIO* bio, const char* buf, int len) {
+  auto* c = static_cast<Connection*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = send(c->fd_, buf, static_cast<size_t>(std::max(len, 0)), MSG_NOSIGNAL);
+  if (n >= 0) return static_cast<int>(n);
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(bio);
+  return -1;
+}
+
+long Connection::StampBioCtrl(BIO* bio, int cmd, long, void*) {  // NOLINT(google-runtime-int)
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_EOF:  // as OpenSSL's socket BIO: after a read returned 0
+      return static_cast<Connection*>(BIO_get_data(bio))->bio_eof_ ? 1 : 0;
+    default:
+      return 0;
+  }
+}
+
 void Connection::ReadTls() {
   read_wants_write_ = false;
   char* buf = loop_.read_buffer();
@@ -349,8 +414,12 @@ void Connection::ReadTls() {
   for (;;) {
     ERR_clear_error();
     errno = 0;
+    bio_stamp_ = -1;
     const int n = SSL_read(ssl_, buf, size);
-    const MonoNanos t = clock_.Now();  // before anything looks at the bytes
+    MonoNanos t = clock_.Now();  // before anything looks at the bytes
+    // The kernel's receive time of the newest bytes this SSL_read took from the socket; none
+    // when it decrypted bytes read before (then the time now).
+    if (bio_stamp_ >= 0 && bio_stamp_ <= t) t = bio_stamp_;
     if (n > 0) {
       if (listener_ != nullptr) listener_->OnData(*this, std::string_view(buf, n), t);
       if (state_ != State::kOpen) return;

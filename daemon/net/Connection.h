@@ -2,7 +2,7 @@
 // TCP_NODELAY, then for TLS a non-blocking OpenSSL handshake) or an accepted one (Adopt: plain,
 // or the server side of a TLS handshake); then buffered writes and reads. Every read is stamped
 // with the injected Clock right after read()/SSL_read() returned, before anything looks at the
-// bytes; on a plain client socket read with the real clock (SteadyClock), with the kernel's
+// bytes; on a client socket read with the real clock (SteadyClock), plain or TLS, with the kernel's
 // receive time of the newest bytes instead (SO_TIMESTAMPNS): the time they reached this host,
 // however long the loop took to get to them (e.g. behind a thousand streams that received in
 // the same instant). Events go to the current Listener (the request using the connection, or the
@@ -112,6 +112,12 @@ class Connection final : public EventLoop::IoHandler,
   // The kernel's receive time (SO_TIMESTAMPNS) of the newest bytes a recvmsg returned, on the
   // monotonic clock; `now` (the time after the read) when the message carries none.
   static MonoNanos KernelReceiveTime(const msghdr& msg, MonoNanos now);
+  // A BIO over this connection's socket for OpenSSL (client TLS with kernel stamps): reads with
+  // recvmsg and keeps the stamp in bio_stamp_. Its data pointer is the Connection.
+  static const BIO_METHOD* StampBioMethod();
+  static int StampBioRead(BIO* bio, char* buf, int len);
+  static int StampBioWrite(BIO* bio, const char* buf, int len);
+  static long StampBioCtrl(BIO* bio, int cmd, long num, void* ptr);  // NOLINT(google-runtime-int)
   void ReadTls();
   void Fail(NetError error, const std::string& detail);
   void PeerClosed(MonoNanos t);
@@ -128,7 +134,9 @@ class Connection final : public EventLoop::IoHandler,
   size_t out_offset_ = 0;          // of out_, already written
   bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
   bool write_wants_read_ = false;  // TLS: SSL_write needs the socket readable
-  bool kernel_stamps_ = false;     // plain client sockets on the real clock: SO_TIMESTAMPNS
+  bool kernel_stamps_ = false;     // client sockets on the real clock: SO_TIMESTAMPNS
+  MonoNanos bio_stamp_ = -1;       // StampBio: the stamp of its last read with data
+  bool bio_eof_ = false;           // StampBio: a read returned 0
   bool shutdown_write_when_flushed_ = false;
   int64_t uses_ = 0;
 };

@@ -698,34 +698,44 @@ TEST_CASE("epoll transport: agrees with the httplib reference transport") {
 TEST_CASE("epoll transport: a token read late is stamped with its arrival, not the read") {
   // The first token leaves the mock 100 ms after the request, the second at 150 ms; the loop is
   // kept busy from 60 to 130 ms (a stand-in for a thousand streams whose tokens came in the
-  // same instant), so it reads the first token ~30 ms after it arrived. Plain sockets on the
-  // real clock are stamped with the kernel's receive time (net/Connection.h): TTFT stays
-  // ~100 ms, not ~130, and the gap to the second token ~50 ms, not ~20.
-  MockOptions mo;
-  mo.ttft_ns = 100 * kNanosPerMilli;
-  mo.tpot_ns = 50 * kNanosPerMilli;
-  MockServer mock(mo);
-  REQUIRE(mock.Start("127.0.0.1", 0).ok());
-  auto engine = TestEngine(1);
-  const Endpoint endpoint = MakeEndpoint("http", "127.0.0.1", mock.port());
-  auto transport = MakeEpollTransport(endpoint, SteadyClock(), WithEngine(engine));
-  // A warm, kept-alive connection first, so the timed request has no connection setup.
-  auto warm = std::make_shared<Recorder>();
-  transport->Submit(ChatRequest(endpoint, 2), warm);
-  REQUIRE(warm->Wait());
-  REQUIRE(warm->ok);
+  // same instant), so it reads the first token ~30 ms after it arrived. Client sockets on the
+  // real clock are stamped with the kernel's receive time (net/Connection.h), over TLS too:
+  // TTFT stays ~100 ms, not ~130, and the gap to the second token ~50 ms, not ~20.
+  TempDir dir;
+  MakeCertificates(dir.path());
+  for (const bool tls : {false, true}) {
+    CAPTURE(tls);
+    MockOptions mo;
+    mo.ttft_ns = 100 * kNanosPerMilli;
+    mo.tpot_ns = 50 * kNanosPerMilli;
+    if (tls) {
+      mo.tls_cert_file = dir.path() + "/cert.pem";
+      mo.tls_key_file = dir.path() + "/key.pem";
+    }
+    MockServer mock(mo);
+    REQUIRE(mock.Start("127.0.0.1", 0).ok());
+    auto engine = TestEngine(1);
+    Endpoint endpoint = MakeEndpoint(tls ? "https" : "http", "127.0.0.1", mock.port());
+    if (tls) endpoint.tls.ca_file = dir.path() + "/cert.pem";
+    auto transport = MakeEpollTransport(endpoint, SteadyClock(), WithEngine(engine));
+    // A warm, kept-alive connection first, so the timed request has no connection setup.
+    auto warm = std::make_shared<Recorder>();
+    transport->Submit(ChatRequest(endpoint, 2), warm);
+    REQUIRE(warm->Wait());
+    REQUIRE_MESSAGE(warm->ok, TransportErrorName(warm->error), " ", warm->detail);
 
-  auto r = std::make_shared<Recorder>();
-  transport->Submit(ChatRequest(endpoint, 2), r);
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  engine->loop(0).Post([] { std::this_thread::sleep_for(std::chrono::milliseconds(70)); });
-  REQUIRE(r->Wait());
-  REQUIRE(r->ok);
-  REQUIRE(r->token_times.size() == 2);
-  const double ttft = r->TtftMs();
-  CAPTURE(ttft);
-  CHECK(ttft >= 100.0);
-  TIMING_CHECK(ttft < 110.0);
-  TIMING_CHECK(r->TpotMs() > 45.0);
-  TIMING_CHECK(r->TpotMs() < 55.0);
+    auto r = std::make_shared<Recorder>();
+    transport->Submit(ChatRequest(endpoint, 2), r);
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    engine->loop(0).Post([] { std::this_thread::sleep_for(std::chrono::milliseconds(70)); });
+    REQUIRE(r->Wait());
+    REQUIRE(r->ok);
+    REQUIRE(r->token_times.size() == 2);
+    const double ttft = r->TtftMs();
+    CAPTURE(ttft);
+    CHECK(ttft >= 100.0);
+    TIMING_CHECK(ttft < 110.0);
+    TIMING_CHECK(r->TpotMs() > 45.0);
+    TIMING_CHECK(r->TpotMs() < 55.0);
+  }
 }
