@@ -23,6 +23,7 @@
 #include "mock/MockServer.h"
 #include "net/EpollEngine.h"
 #include "protocol/Dialect.h"
+#include "support/ChatRequest.h"
 #include "support/RawHttp.h"
 #include "support/TestSupport.h"
 #include "support/Timing.h"
@@ -142,20 +143,6 @@ Endpoint MakeEndpoint(const std::string& scheme, const std::string& host, int po
   e.url.path = "/v1/chat/completions";
   e.connect_timeout_ns = connect_timeout_ns;
   return e;
-}
-
-// A streaming chat request for `max_tokens` tokens, built by the chat dialect.
-HttpRequestSpec ChatRequest(const Endpoint& endpoint, int max_tokens) {
-  TargetConfig target;
-  target.name = "t";
-  target.api = ApiKind::kOpenAiChat;
-  target.url_parts = endpoint.url;
-  target.model = "mock-model";
-  target.workload.max_tokens = max_tokens;
-  RequestInputs in;
-  in.target = &target;
-  in.prompt = "one two three four";
-  return DialectFor(ApiKind::kOpenAiChat).BuildRequest(in);
 }
 
 std::shared_ptr<net::EpollEngine> TestEngine(int loops = 2) {

@@ -36,6 +36,7 @@
 #include "mock/MockStream.h"
 #include "net/EpollEngine.h"
 #include "protocol/Dialect.h"
+#include "support/ChatRequest.h"
 #include "support/RawHttp.h"
 #include "support/TestSupport.h"
 #include "support/Timing.h"
@@ -392,22 +393,9 @@ Endpoint HttpsEndpoint(int port, const std::string& ca_file) {
   return e;
 }
 
-HttpRequestSpec DialectChatRequest(const Endpoint& endpoint, int max_tokens) {
-  TargetConfig target;
-  target.name = "t";
-  target.api = ApiKind::kOpenAiChat;
-  target.url_parts = endpoint.url;
-  target.model = "mock-model";
-  target.workload.max_tokens = max_tokens;
-  RequestInputs in;
-  in.target = &target;
-  in.prompt = "one two three four";
-  return DialectFor(ApiKind::kOpenAiChat).BuildRequest(in);
-}
-
 std::shared_ptr<Recorder> RunOne(Transport& transport, const Endpoint& endpoint, int max_tokens) {
   auto r = std::make_shared<Recorder>();
-  transport.Submit(DialectChatRequest(endpoint, max_tokens), r);
+  transport.Submit(testing::ChatRequest(endpoint, max_tokens), r);
   REQUIRE(r->Wait(10000));
   return r;
 }
