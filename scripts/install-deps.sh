@@ -10,8 +10,10 @@ PACKAGES=(
   prometheus-cpp-dev libcpp-httplib-dev libyaml-cpp-dev libssl-dev libspdlog-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev libcrypt-dev
   # test tools: promtool and a real Prometheus server; xmllint, a JSON Schema validator and
-  # headless Chromium for the bench report checks; systemd-analyze and shellcheck for deploy/
+  # headless Chromium for the bench report checks; systemd-analyze and shellcheck for deploy/;
+  # the openssl CLI for the test certificates (TLS tests, llmprobe_perf --tls)
   prometheus ca-certificates libxml2-utils python3-jsonschema chromium systemd shellcheck
+  openssl
 )
 
 missing=()
