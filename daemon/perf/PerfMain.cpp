@@ -58,7 +58,7 @@ struct Flags {
   bool skip_metrics = false;
   bool skip_idle = false;
   bool skip_json = false;
-  bool tls = false;  // also run every level over TLS
+  bool tls = false;      // also run every level over TLS
   int mock_threads = 0;  // the mock's event loops; 0 = its default
 };
 
